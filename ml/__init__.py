@@ -1,0 +1,1 @@
+"""Machine learning for the warehouse's dbt Python models."""
