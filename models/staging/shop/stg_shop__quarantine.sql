@@ -1,0 +1,56 @@
+{%- set checked_tables = {
+    'customers': 'customer_id',
+    'products': 'product_id',
+    'orders': 'order_id',
+    'order_items': 'order_item_id',
+    'payments': 'payment_id',
+    'events': 'event_id',
+    'reviews': 'review_id',
+    'support_tickets': 'ticket_id',
+} -%}
+
+with
+
+{% for table_name, key in checked_tables.items() %}
+rejected_{{ table_name }} as (
+
+    select
+        '{{ table_name }}' as source_table,
+        cast(checked.{{ key }} as varchar) as record_key,
+        checked.quarantine_reason,
+        cast(to_json(checked) as varchar) as record_json
+    from {{ ref('base_shop__' ~ table_name) }} as checked
+    where checked.quarantine_reason is not null
+
+),
+
+{% endfor -%}
+
+unioned as (
+
+    {% for table_name in checked_tables %}
+    select * from rejected_{{ table_name }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        source_table
+        || '-'
+        || cast(
+            row_number() over (
+                partition by source_table order by record_key, quarantine_reason, record_json
+            ) as varchar
+        ) as quarantine_id,
+        source_table,
+        record_key,
+        quarantine_reason,
+        record_json
+    from unioned
+
+)
+
+select * from final
