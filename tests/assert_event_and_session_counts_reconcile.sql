@@ -2,6 +2,22 @@
     session mart, one journey and the first funnel stage. Returns one row when any count differs. -#}
 with
 
+entry_stage as (
+
+    select min(stage_order) as stage_order
+    from {{ ref('event_types') }}
+
+),
+
+funnel_entry as (
+
+    select coalesce(sum(funnel.sessions_reached), 0) as sessions
+    from {{ ref('fct_funnel_daily') }} as funnel
+    inner join entry_stage
+        on funnel.stage_order = entry_stage.stage_order
+
+),
+
 layer_counts as (
 
     select
@@ -12,11 +28,7 @@ layer_counts as (
         (select count(*) from {{ ref('int_sessions') }}) as sessions,
         (select count(*) from {{ ref('fct_sessions') }}) as session_mart_rows,
         (select coalesce(sum(sessions), 0) from {{ ref('fct_customer_journeys') }}) as journey_sessions,
-        (
-            select coalesce(sum(sessions_reached), 0)
-            from {{ ref('fct_funnel_daily') }}
-            where stage_order = (select min(stage_order) from {{ ref('event_types') }})
-        ) as funnel_entry_sessions
+        (select sessions from funnel_entry) as funnel_entry_sessions
 
 ),
 

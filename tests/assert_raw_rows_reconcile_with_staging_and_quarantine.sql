@@ -20,11 +20,11 @@ quarantined as (
 row_counts as (
 
     {% for table_name in checked_tables %}
-    select
-        '{{ table_name }}' as source_table,
-        (select count(*) from {{ source('shop', table_name) }}) as raw_rows,
-        (select count(*) from {{ ref('stg_shop__' ~ table_name) }}) as staged_rows
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ table_name }}' as source_table,
+            (select count(*) from {{ source('shop', table_name) }}) as raw_rows,
+            (select count(*) from {{ ref('stg_shop__' ~ table_name) }}) as staged_rows
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),

@@ -87,15 +87,15 @@ final as (
         case when is_revenue then gross_item_amount - discount_amount else 0 end as net_revenue,
         payments,
         paid_amount,
-        {{ dbt.datediff('ordered_at', 'delivered_at', 'day') }} as delivery_days,
+        {{ dbt.datediff('ordered_at', 'delivered_at', 'day') }} as delivery_days,  -- noqa: LT05
         {{ dbt.datediff('promised_delivery_date', 'cast(delivered_at as date)', 'day') }}
             as delivery_delay_days,
         row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number,
         case
             when is_revenue
                 then row_number() over (
-                    partition by customer_id, is_revenue order by ordered_at, order_id
-                )
+                        partition by customer_id, is_revenue order by ordered_at, order_id
+                    )
         end as customer_revenue_order_number,
         is_revenue,
         cast(delivered_at as date) > promised_delivery_date as is_late_delivery,

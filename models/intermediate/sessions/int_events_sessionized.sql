@@ -16,9 +16,9 @@ keyed as (
 
     select
         events.*,
-        coalesce(events.anonymous_id, 'customer:' || events.customer_id) as visitor_id,
         event_types.journey_stage,
-        event_types.stage_order
+        event_types.stage_order,
+        coalesce(events.anonymous_id, 'customer:' || events.customer_id) as visitor_id
     from events
     inner join event_types
         on events.event_type = event_types.event_type
@@ -47,7 +47,7 @@ flagged as (
             when
                 event_at > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'previous_event_at') }}
                 then 1
-            when utm_campaign is not null and utm_campaign is distinct from previous_campaign then 1
+            when utm_campaign != coalesce(previous_campaign, '') then 1
             else 0
         end as is_session_start
     from with_previous
@@ -69,7 +69,7 @@ final as (
 
     select
         event_id,
-        {{ dbt.hash("visitor_id || '-' || cast(session_number as varchar)") }} as session_id,
+        {{ surrogate_key(['visitor_id', 'session_number']) }} as session_id,
         visitor_id,
         anonymous_id,
         customer_id,

@@ -25,10 +25,10 @@ final as (
     select
         anonymous_id,
         customer_id,
-        count(*) over (partition by anonymous_id) > 1 as is_shared_device,
         identified_sessions,
         first_identified_at,
-        last_identified_at
+        last_identified_at,
+        count(*) over (partition by anonymous_id) > 1 as is_shared_device
     from identified
 
 )

@@ -48,7 +48,7 @@ final as (
 
     select
         session_id,
-        {{ dbt.hash("person_id || '-' || cast(journey_number as varchar)") }} as journey_id,
+        {{ surrogate_key(['person_id', 'journey_number']) }} as journey_id,
         person_id,
         customer_id,
         first_order_id,

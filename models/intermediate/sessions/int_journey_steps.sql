@@ -36,7 +36,7 @@ step_starts as (
 
     select
         *,
-        sum(case when previous_stage is distinct from journey_stage then 1 else 0 end) over (
+        sum(case when journey_stage != coalesce(previous_stage, '') then 1 else 0 end) over (
             partition by journey_id order by event_at, event_id rows unbounded preceding
         ) as step_number
     from journey_events
@@ -57,7 +57,7 @@ steps_entered as (
 final as (
 
     select
-        {{ dbt.hash("journey_id || '-' || cast(step_number as varchar)") }} as journey_step_id,
+        {{ surrogate_key(['journey_id', 'step_number']) }} as journey_step_id,
         journey_id,
         person_id,
         entered_session_id as session_id,

@@ -35,7 +35,7 @@ landings_external as (
     select
         *,
         case
-            when raw_referrer_domain is distinct from landing_domain then raw_referrer_domain
+            when raw_referrer_domain != coalesce(landing_domain, '') then raw_referrer_domain
         end as referrer_domain
     from landings
 
@@ -53,11 +53,11 @@ channel_matches as (
     from landings_external
     inner join channel_mapping
         on
-            (channel_mapping.utm_source is null or channel_mapping.utm_source = landings_external.utm_source)
-            and (channel_mapping.utm_medium is null or channel_mapping.utm_medium = landings_external.utm_medium)
+            (channel_mapping.utm_source is null or landings_external.utm_source = channel_mapping.utm_source)
+            and (channel_mapping.utm_medium is null or landings_external.utm_medium = channel_mapping.utm_medium)
             and (
                 channel_mapping.referrer_domain is null
-                or channel_mapping.referrer_domain = landings_external.referrer_domain
+                or landings_external.referrer_domain = channel_mapping.referrer_domain
             )
             and coalesce(
                 channel_mapping.utm_source, channel_mapping.utm_medium, channel_mapping.referrer_domain
@@ -101,6 +101,17 @@ final as (
         landings_external.utm_medium,
         landings_external.utm_campaign,
         landings_external.device,
+        session_metrics.events,
+        session_metrics.page_views,
+        session_metrics.product_views,
+        session_metrics.searches,
+        session_metrics.cart_adds,
+        session_metrics.cart_removes,
+        session_metrics.checkouts,
+        session_metrics.purchases,
+        session_metrics.max_stage_order,
+        session_metrics.started_at,
+        session_metrics.ended_at,
         coalesce(
             channel_matches.channel,
             case
@@ -112,18 +123,7 @@ final as (
                 when landings_external.referrer_domain is not null then 'referral'
                 else 'direct'
             end
-        ) as channel,
-        session_metrics.events,
-        session_metrics.page_views,
-        session_metrics.product_views,
-        session_metrics.searches,
-        session_metrics.cart_adds,
-        session_metrics.cart_removes,
-        session_metrics.checkouts,
-        session_metrics.purchases,
-        session_metrics.max_stage_order,
-        session_metrics.started_at,
-        session_metrics.ended_at
+        ) as channel
     from session_metrics
     inner join landings_external
         on session_metrics.session_id = landings_external.session_id

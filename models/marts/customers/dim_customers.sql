@@ -69,7 +69,7 @@ last_order_gaps as (
 
     select
         customer_id,
-        {{ dbt.datediff('previous_ordered_at', 'ordered_at', 'day') }} as days_between_last_two_orders
+        {{ dbt.datediff('previous_ordered_at', 'ordered_at', 'day') }} as days_between_last_two_orders  -- noqa: LT05
     from revenue_orders
     qualify row_number() over (partition by customer_id order by ordered_at desc) = 1
 
@@ -135,7 +135,7 @@ joined as (
         {{ dbt.datediff('order_summary.first_order_at', 'reference_dates.as_of_at', 'day') }}
             as days_since_first_order,
         last_order_gaps.days_between_last_two_orders,
-        {{ dbt.datediff('customers.signup_at', 'reference_dates.as_of_at', 'day') }} as tenure_days,
+        {{ dbt.datediff('customers.signup_at', 'reference_dates.as_of_at', 'day') }} as tenure_days,  -- noqa: LT05
         thresholds.new_customer_days,
         thresholds.active_days,
         thresholds.churn_days,
@@ -167,14 +167,14 @@ scored as (
         case
             when revenue_orders > 0
                 then ntile(5) over (
-                    partition by revenue_orders > 0 order by days_since_last_order desc, customer_id
-                )
+                        partition by revenue_orders > 0 order by days_since_last_order desc, customer_id asc
+                    )
         end as recency_score,
         case
             when revenue_orders > 0
                 then ntile(5) over (
-                    partition by revenue_orders > 0 order by revenue_orders, customer_id
-                )
+                        partition by revenue_orders > 0 order by revenue_orders, customer_id
+                    )
         end as frequency_score,
         case
             when revenue_orders > 0

@@ -86,7 +86,7 @@ monthly_activity as (
 final as (
 
     select
-        {{ dbt.hash("cast(cohort_grid.cohort_month as varchar) || '|' || cast(cohort_grid.months_since_first_order as varchar)") }}
+        {{ surrogate_key(['cohort_grid.cohort_month', 'cohort_grid.months_since_first_order']) }}
             as cohort_month_id,
         cast(cohort_grid.months_since_first_order as integer) as months_since_first_order,
         cast(cohort_grid.cohort_customers as integer) as cohort_customers,

@@ -108,7 +108,7 @@ final as (
         cast(case when journey_summary.is_converted then journey_summary.sessions end as integer)
             as sessions_to_convert,
         cast(
-            {{ dbt.datediff('journey_summary.started_at', 'paths.converted_at', 'day') }} as integer
+            {{ dbt.datediff('journey_summary.started_at', 'paths.converted_at', 'day') }} as integer  -- noqa: LT05
         ) as days_to_convert,
         journey_summary.is_converted,
         journey_summary.started_at,

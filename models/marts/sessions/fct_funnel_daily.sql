@@ -53,8 +53,9 @@ stage_reach as (
 final as (
 
     select
-        {{ dbt.hash("cast(stage_reach.session_date as varchar) || '|' || stage_reach.channel || '|' || stage_reach.device || '|' || stage_reach.journey_stage") }}
-            as funnel_row_id,
+        {{ surrogate_key([
+            'stage_reach.session_date', 'stage_reach.channel', 'stage_reach.device', 'stage_reach.journey_stage',
+        ]) }} as funnel_row_id,
         stage_reach.channel,
         stage_reach.device,
         stage_reach.journey_stage,

@@ -66,7 +66,7 @@ final as (
         cast(coalesce(session_revenue.orders, 0) as integer) as orders,
         cast(coalesce(session_revenue.revenue, 0) as double) as revenue,
         cast(
-            {{ dbt.datediff('session_details.started_at', 'session_details.ended_at', 'second') }} as integer
+            {{ dbt.datediff('session_details.started_at', 'session_details.ended_at', 'second') }} as integer  -- noqa: LT05
         ) as duration_seconds,
         cast(session_details.max_stage_order as integer) as max_stage_order,
         session_details.events = 1 as is_bounce,
