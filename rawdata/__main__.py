@@ -17,9 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write deterministic demo raw data as Parquet")
     generate.add_argument("--out", type=Path, default=Path("data/raw"), help="raw data directory")
     generate.add_argument("--customers", type=int, default=5000, help="scale: registered customers")
-    generate.add_argument("--seed", type=int, default=42, help="random seed (same seed, same files)")
+    generate.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data")
     generate.add_argument(
-        "--defect-rate", type=float, default=0.0, help="share of rows given realistic defects (0-0.5)"
+        "--defect-rate", type=float, default=0.0, help="share of rows with injected defects"
     )
     generate.add_argument("--start", type=date.fromisoformat, default=date(2024, 11, 1))
     generate.add_argument("--end", type=date.fromisoformat, default=date(2026, 10, 31))

@@ -118,7 +118,8 @@ def schema(table: str) -> pa.Schema:
     try:
         columns = TABLES[table]
     except KeyError:
-        raise ValueError(f"unknown raw table {table!r}; the contract has {sorted(TABLES)}") from None
+        known = ", ".join(sorted(TABLES))
+        raise ValueError(f"unknown raw table {table!r}; the contract has: {known}") from None
     return pa.schema([pa.field(c.name, c.type, nullable=True) for c in columns])
 
 
@@ -134,7 +135,9 @@ def conform(table: str, data: pa.Table) -> pa.Table:
         if column.name in data.column_names:
             arrays.append(data[column.name].cast(column.type))
         elif column.required:
-            raise ValueError(f"raw table {table!r} needs column {column.name!r}, which the input lacks")
+            raise ValueError(
+                f"raw table {table!r} needs column {column.name!r}, which the input lacks"
+            )
         else:
             arrays.append(pa.nulls(data.num_rows, column.type))
     return pa.Table.from_arrays(arrays, schema=target)

@@ -1,0 +1,75 @@
+# Entry points of the warehouse. `make build` and `make test` are all a new machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir .
+
+# Demo data: number of registered customers (everything else scales with it) and random seed.
+DEMO_CUSTOMERS ?= 5000
+SEED ?= 42
+DEMO_DIR := data/raw
+CI_DIR := target/ci
+
+# Benchmark scale for `make bench`.
+BENCH_CUSTOMERS ?= 100000
+
+MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tests python_models -type f -not -path '*/python/*' 2>/dev/null)
+PY_FILES := $(shell find rawdata ml -name '*.py' 2>/dev/null)
+
+.PHONY: install data build test lint pytest dbt-ci bench lock clean
+
+## install: virtual environment with the pinned requirements and this project's packages
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required; set PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+## data: deterministic demo raw data in data/raw (regenerated when the generator changes)
+data: $(DEMO_DIR)/.generated
+
+$(DEMO_DIR)/.generated: $(VENV)/.installed $(PY_FILES)
+	$(BIN)/python -m rawdata generate --out $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) --seed $(SEED)
+	touch $@
+
+## build: the whole warehouse (warehouse.duckdb) from the demo data; a no-op when nothing changed
+build: target/.build-stamp
+
+target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES)
+	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) build $(DBT_FLAGS) --target dev
+	@mkdir -p target && touch $@
+
+## test: lint, pytest, and a full dbt build on a fresh DuckDB from freshly generated demo data
+test: lint pytest dbt-ci
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check rawdata ml tests benchmarks
+	$(BIN)/ruff format --check rawdata ml tests benchmarks
+	$(BIN)/sqlfluff lint models tests
+
+pytest: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+dbt-ci: $(VENV)/.installed
+	rm -rf $(CI_DIR) && mkdir -p $(CI_DIR)
+	$(BIN)/python -m rawdata generate --out $(CI_DIR)/raw --customers $(DEMO_CUSTOMERS) --seed $(SEED)
+	RAW_DATA_DIR=$(CI_DIR)/raw WAREHOUSE_PATH=$(CI_DIR)/warehouse.duckdb $(DBT) build $(DBT_FLAGS) --target ci
+
+## bench: generate BENCH_CUSTOMERS customers, build, print rows/s, time per layer and peak memory
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.build_benchmark --customers $(BENCH_CUSTOMERS) --seed $(SEED)
+
+## lock: re-resolve requirements.txt from requirements.in
+lock: $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements.in
+	{ echo "# Pinned, resolved environment for the warehouse (Python 3.11). Regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^customer-lifecycle-warehouse'; } > requirements.txt
+
+clean:
+	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal

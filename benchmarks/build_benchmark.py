@@ -1,0 +1,142 @@
+"""Generate demo data at a given scale, run `dbt build` on it, and print where the time goes.
+
+Prints generator throughput, dbt wall time per layer (from run_results.json), rows per second
+through the warehouse and peak memory of each step, so that a change in the models can be judged
+by figures taken side by side in one run rather than by timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _peak_child_rss_mib() -> float:
+    """Peak resident memory of the largest child process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _run(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
+def _layer(node: dict) -> str:
+    """Group a run_results entry by what it is: seeds, tests, or the model's folder layer."""
+    unique_id = node["unique_id"]
+    kind = unique_id.split(".")[0]
+    if kind != "model":
+        return {"seed": "seeds", "unit_test": "unit tests"}.get(kind, "data tests")
+    name = unique_id.split(".")[-1]
+    for prefix, layer in (("base_", "staging"), ("stg_", "staging"), ("int_", "intermediate")):
+        if name.startswith(prefix):
+            return layer
+    return "marts"
+
+
+def _raw_rows(raw_dir: Path) -> dict[str, int]:
+    counts = {}
+    with duckdb.connect() as connection:
+        for path in sorted(raw_dir.glob("*.parquet")):
+            query = f"select count(*) from read_parquet('{path}')"
+            counts[path.stem] = connection.sql(query).fetchall()[0][0]
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "target" / "bench")
+    parser.add_argument("--skip-generate", action="store_true", help="reuse workdir/raw")
+    args = parser.parse_args()
+
+    raw_dir = args.workdir / "raw"
+    warehouse = args.workdir / "warehouse.duckdb"
+    env = {**os.environ, "RAW_DATA_DIR": str(raw_dir), "WAREHOUSE_PATH": str(warehouse)}
+    bin_dir = Path(sys.executable).parent
+
+    generate_seconds = 0.0
+    if not args.skip_generate:
+        generate_seconds = _run(
+            [
+                sys.executable,
+                "-m",
+                "rawdata",
+                "generate",
+                "--out",
+                str(raw_dir),
+                "--customers",
+                str(args.customers),
+                "--seed",
+                str(args.seed),
+            ],
+            env,
+        )
+    generate_rss = _peak_child_rss_mib()
+    raw_rows = _raw_rows(raw_dir)
+    total_raw = sum(raw_rows.values())
+
+    warehouse.unlink(missing_ok=True)
+    target_path = args.workdir / "dbt-target"
+    build_seconds = _run(
+        [
+            str(bin_dir / "dbt"),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "ci",
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(args.workdir / "logs"),
+        ],
+        env,
+    )
+    build_rss = _peak_child_rss_mib()
+
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    per_layer: dict[str, float] = defaultdict(float)
+    slowest = sorted(results, key=lambda node: node["execution_time"], reverse=True)[:5]
+    for node in results:
+        per_layer[_layer(node)] += node["execution_time"]
+
+    print(f"\n== build benchmark: {args.customers:,} customers, seed {args.seed} ==")
+    print("raw rows:", ", ".join(f"{table} {rows:,}" for table, rows in raw_rows.items()))
+    if generate_seconds:
+        print(
+            f"generate: {generate_seconds:8.1f} s  {total_raw / generate_seconds:12,.0f} rows/s"
+            f"  peak RSS {generate_rss:8,.0f} MiB"
+        )
+    print(
+        f"dbt build:{build_seconds:8.1f} s  {total_raw / build_seconds:12,.0f} raw rows/s"
+        f"  peak RSS {build_rss:8,.0f} MiB (largest process so far)"
+    )
+    print("time per layer (sum of node times; nodes run on 2 threads):")
+    for layer in ("seeds", "staging", "intermediate", "marts", "data tests", "unit tests"):
+        print(f"  {layer:<13}{per_layer.get(layer, 0.0):8.1f} s")
+    print("slowest nodes:")
+    for node in slowest:
+        print(f"  {node['unique_id'].split('.')[-1]:<60}{node['execution_time']:8.1f} s")
+    failed = [node["unique_id"] for node in results if node["status"] in ("error", "fail")]
+    if failed:
+        print("FAILED:", ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
