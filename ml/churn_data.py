@@ -1,0 +1,127 @@
+"""Labelled churn rows: the checks that they can train a model, and the train/validation split.
+
+Errors name the setting to change, because the usual cause of too few rows or a single outcome is
+the warehouse configuration (horizon too long or short, too few labelled cutoffs), not the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupShuffleSplit
+
+from ml.churn_calibration import ranking_metrics
+
+if TYPE_CHECKING:
+    from ml.churn import ChurnConfig
+
+TIME_SPLIT = "latest_cutoff"
+CUSTOMER_SPLIT = "customer_group"
+
+
+@dataclass
+class Split:
+    """Training and validation rows, and how they were separated."""
+
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    strategy: str
+    train_cutoffs: int
+
+
+def labelled_rows(
+    features: pd.DataFrame, feature_columns: list[str], config: ChurnConfig
+) -> pd.DataFrame:
+    """Rows whose horizon has elapsed, in a canonical order so the data hash ignores row order."""
+    keys = [config.cutoff_column, config.id_column]
+    columns = [*keys, config.label_column, *feature_columns]
+    labelled = features.loc[features[config.label_column].notna(), columns]
+    labelled = labelled.sort_values(keys, kind="stable").reset_index(drop=True)
+    if not labelled[config.label_column].isin([0, 1]).all():
+        raise ValueError(f"churn label {config.label_column} must be 0, 1 or null")
+    labelled[config.label_column] = labelled[config.label_column].astype(int)
+    if labelled.duplicated(keys).any():
+        raise ValueError(f"churn features must have one row per {keys}; found duplicates")
+    if len(labelled) < config.min_training_rows:
+        raise ValueError(
+            f"churn training needs at least {config.min_training_rows} labelled rows "
+            f"(non-null {config.label_column}), got {len(labelled)}: label more cutoffs "
+            "(dbt var churn_training_cutoffs), load more history, or lower "
+            "ChurnConfig.min_training_rows"
+        )
+    _require_both_classes(labelled, "labelled", config)
+    return labelled
+
+
+def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
+    """Validate on the latest labelled cutoff; with only one cutoff, on a seeded customer sample.
+
+    The customer split keeps every row of a customer on one side, so validation never scores a
+    customer the model was trained on.
+    """
+    cutoffs = labelled[config.cutoff_column]
+    if cutoffs.nunique() > 1:
+        is_valid = (cutoffs == cutoffs.max()).to_numpy()
+        split = Split(labelled[~is_valid], labelled[is_valid], TIME_SPLIT, cutoffs.nunique() - 1)
+    else:
+        splitter = GroupShuffleSplit(
+            n_splits=1, test_size=config.validation_fraction, random_state=config.seed
+        )
+        train_rows, valid_rows = next(splitter.split(labelled, groups=labelled[config.id_column]))
+        split = Split(labelled.iloc[train_rows], labelled.iloc[valid_rows], CUSTOMER_SPLIT, 1)
+    _require_both_classes(split.train, "training", config)
+    _require_both_classes(split.valid, "validation", config)
+    return split
+
+
+def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig) -> dict[str, Any]:
+    """Ranking metrics of the model and of the recency-only baseline, plus the split's shape."""
+    labels = split.valid[config.label_column].to_numpy()
+    return {
+        **ranking_metrics(raw_valid, labels),
+        "baseline_feature": config.baseline_feature,
+        "baseline_auc": _baseline_auc(split.valid, labels, config.baseline_feature),
+        "positive_rate": float(labels.mean()),
+        "train_positive_rate": float(split.train[config.label_column].mean()),
+        "n_train": len(split.train),
+        "n_valid": len(split.valid),
+        "split_strategy": split.strategy,
+        "train_cutoffs": split.train_cutoffs,
+        "validation_cutoff": iso_text(split.valid[config.cutoff_column].max())
+        if split.strategy == TIME_SPLIT
+        else None,
+    }
+
+
+def _baseline_auc(valid: pd.DataFrame, labels: np.ndarray, feature: str | None) -> float | None:
+    """AUC of the feature itself as the score, higher meaning more churn (no fitting, no tuning).
+
+    Missing values get the median so they neither help nor hurt the baseline.
+    """
+    if feature is None or feature not in valid.columns:
+        return None
+    score = valid[feature].astype(float)
+    score = score.fillna(score.median()).fillna(0.0)
+    return float(roc_auc_score(labels, score))
+
+
+def _require_both_classes(rows: pd.DataFrame, which: str, config: ChurnConfig) -> None:
+    churned = int(rows[config.label_column].sum())
+    retained = len(rows) - churned
+    if min(churned, retained) < config.min_class_rows:
+        raise ValueError(
+            f"churn {which} rows have {churned} churned and {retained} retained; each class needs "
+            f"at least {config.min_class_rows} (ChurnConfig.min_class_rows). A missing class "
+            f"usually means the churn horizon ({config.horizon_days} days, dbt var "
+            "churn_horizon_days) does not suit the data, or too few cutoffs are labelled "
+            "(churn_training_cutoffs / churn_cutoff_spacing_days): change those or add data"
+        )
+
+
+def iso_text(value: Any) -> str:
+    """A cutoff as text for metadata: ISO format for dates and timestamps."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
