@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if args.command == "generate":
-        from rawdata.generator import generate
+        from rawdata.demo import generate
 
         summary = generate(
             out_dir=args.out,
