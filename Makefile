@@ -49,8 +49,8 @@ target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES)
 test: lint pytest dbt-ci
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check rawdata ml tests benchmarks
-	$(BIN)/ruff format --check rawdata ml tests benchmarks
+	$(BIN)/ruff check rawdata ml tests benchmarks python_models
+	$(BIN)/ruff format --check rawdata ml tests benchmarks python_models
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(VENV)/.installed
@@ -69,7 +69,8 @@ bench: $(VENV)/.installed
 lock: $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements.in
 	{ echo "# Pinned, resolved environment for the warehouse (Python 3.11). Regenerate with: make lock"; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v '^customer-lifecycle-warehouse'; } > requirements.txt
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^customer-lifecycle-warehouse' \
+	  | sed -E 's/^(torch==[^+]+)\+.*/\1/'; } > requirements.txt
 
 clean:
 	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal

@@ -23,6 +23,14 @@ TIME_SPLIT = "latest_cutoff"
 CUSTOMER_SPLIT = "customer_group"
 
 
+class InsufficientChurnData(ValueError):
+    """Too few labelled rows, or a missing outcome, to train and validate a churn model.
+
+    A property of the data (a young shop, a short history), not a bug: callers may score nothing
+    and say why instead of failing the build.
+    """
+
+
 @dataclass
 class Split:
     """Training and validation rows, and how they were separated."""
@@ -47,7 +55,7 @@ def labelled_rows(
     if labelled.duplicated(keys).any():
         raise ValueError(f"churn features must have one row per {keys}; found duplicates")
     if len(labelled) < config.min_training_rows:
-        raise ValueError(
+        raise InsufficientChurnData(
             f"churn training needs at least {config.min_training_rows} labelled rows "
             f"(non-null {config.label_column}), got {len(labelled)}: label more cutoffs "
             "(dbt var churn_training_cutoffs), load more history, or lower "
@@ -113,7 +121,7 @@ def _require_both_classes(rows: pd.DataFrame, which: str, config: ChurnConfig) -
     churned = int(rows[config.label_column].sum())
     retained = len(rows) - churned
     if min(churned, retained) < config.min_class_rows:
-        raise ValueError(
+        raise InsufficientChurnData(
             f"churn {which} rows have {churned} churned and {retained} retained; each class needs "
             f"at least {config.min_class_rows} (ChurnConfig.min_class_rows). A missing class "
             f"usually means the churn horizon ({config.horizon_days} days, dbt var "

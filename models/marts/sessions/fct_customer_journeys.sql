@@ -24,6 +24,12 @@ reference_dates as (
 
 ),
 
+orders as (
+
+    select order_id from {{ ref('int_orders_enriched') }}
+
+),
+
 journey_summary as (
 
     select
@@ -90,7 +96,7 @@ final as (
         journey_summary.journey_id,
         journey_summary.person_id,
         journey_summary.customer_id,
-        touches.order_id,
+        orders.order_id,
         paths.stage_path,
         touches.first_touch_channel,
         touches.last_touch_channel,
@@ -122,6 +128,8 @@ final as (
         on journey_summary.journey_id = paths.journey_id
     left join furthest_stages
         on journey_summary.furthest_stage_order = furthest_stages.stage_order
+    left join orders
+        on touches.order_id = orders.order_id
 
 )
 

@@ -1,0 +1,87 @@
+"""Rows of ml_churn_scores: train on the labelled cutoffs, score the as-of snapshot.
+
+The feature table comes from dbt (int_customer_features_pit); every numeric column that is not a
+key, label or snapshot marker is a feature, so a feature added in SQL reaches the model without a
+change here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pandas as pd
+import pyarrow as pa
+
+from ml.artifacts import ArtifactStore
+from ml.churn import ChurnConfig, ChurnModel, train_churn
+from ml.churn_data import InsufficientChurnData
+from ml.settings import MLSettings
+
+NOT_FEATURES = {
+    "customer_cutoff_id",
+    "customer_id",
+    "cutoff_number",
+    "is_churned",
+    "is_scoring_snapshot",
+    "cutoff_at",
+}
+MODEL_NAME = "lightgbm-churn"
+SCORED = "scored"
+INSUFFICIENT_HISTORY = "insufficient_history"
+SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("model_name", pa.string()),
+        ("churn_probability", pa.float64()),
+        ("risk_tier", pa.string()),
+        ("top_drivers", pa.string()),
+        ("top_driver_1", pa.string()),
+        ("top_driver_2", pa.string()),
+        ("top_driver_3", pa.string()),
+        ("model_version", pa.string()),
+        ("status", pa.string()),
+        ("snapshot_at", pa.timestamp("us")),
+        ("scored_at", pa.timestamp("us")),
+    ]
+)
+
+logger = logging.getLogger(__name__)
+
+
+def feature_columns(features: pd.DataFrame) -> list[str]:
+    """Numeric columns other than keys and labels, in table order."""
+    return [
+        column
+        for column in features.columns
+        if column not in NOT_FEATURES and pd.api.types.is_numeric_dtype(features[column])
+    ]
+
+
+def churn_score_table(
+    features: pd.DataFrame, settings: MLSettings
+) -> tuple[pa.Table, ChurnModel | None]:
+    """Train (or reuse) the churn model and score the scoring snapshot, one row per customer.
+
+    When the history cannot train a model (too few labelled rows or a missing outcome), every
+    snapshot customer still gets a row, with status `insufficient_history`, no probability and
+    a warning in the log that says what to change; the returned model is then None.
+    """
+    columns = feature_columns(features)
+    config = ChurnConfig(horizon_days=settings.churn_horizon_days)
+    snapshot = features[features["is_scoring_snapshot"].astype(bool)]
+    try:
+        model = train_churn(features, columns, config, ArtifactStore(settings.artifacts_dir))
+    except InsufficientChurnData as reason:
+        logger.warning("churn: %d customers not scored: %s", len(snapshot), reason)
+        scores = pd.DataFrame({"customer_id": snapshot["customer_id"].to_numpy()})
+        model, status = None, INSUFFICIENT_HISTORY
+    else:
+        scores = model.score(snapshot).reset_index(drop=True)
+        status = SCORED
+    scores["model_name"] = MODEL_NAME
+    scores["status"] = status
+    scores["snapshot_at"] = snapshot["cutoff_at"].to_numpy()
+    scores["scored_at"] = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    scores = scores.reindex(columns=SCHEMA.names)
+    return pa.Table.from_pandas(scores, schema=SCHEMA, preserve_index=False), model

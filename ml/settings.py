@@ -1,0 +1,58 @@
+"""Settings of the ML models, as dbt passes them: the `meta` config of each Python model.
+
+`python_models/ml/_ml__models.yml` renders dbt vars (and their environment fallbacks) into every
+Python model's meta, so one `--vars` flag configures the whole ML layer; this module turns that
+mapping into typed settings with the same defaults when run outside dbt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _text(value: Any) -> str | None:
+    """Empty strings and the literal 'None' that Jinja renders for a null var mean 'not set'."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text if text and text.lower() != "none" else None
+
+
+@dataclass(frozen=True)
+class MLSettings:
+    """Where models come from, where artifacts go, which device runs them, how churn is framed."""
+
+    device: str | None = None
+    embedding_model_path: str | None = None
+    sentiment_strategy: str = "supervised"
+    sentiment_model_path: str | None = None
+    artifacts_dir: str | None = None
+    churn_horizon_days: int = 90
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any] | None) -> MLSettings:
+        meta = meta or {}
+        return cls(
+            device=_text(meta.get("ml_device")),
+            embedding_model_path=_text(meta.get("embedding_model_path")),
+            sentiment_strategy=_text(meta.get("sentiment_strategy")) or "supervised",
+            sentiment_model_path=_text(meta.get("sentiment_model_path")),
+            artifacts_dir=_text(meta.get("ml_artifacts_dir")),
+            churn_horizon_days=int(meta.get("churn_horizon_days") or 90),
+        )
+
+
+def log_progress() -> None:
+    """Send the `ml` package's progress and throughput lines to stderr, where dbt's console shows
+    them next to its own; idempotent, because dbt imports every Python model in one process."""
+    logger = logging.getLogger("ml")
+    if not any(getattr(handler, "_ml_progress", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s ml %(message)s", "%H:%M:%S"))
+        handler._ml_progress = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False  # a root handler set up by a library would print every line twice

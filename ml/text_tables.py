@@ -1,0 +1,238 @@
+"""Rows of the text tables (embeddings and sentiment) that the dbt Python models return.
+
+The dbt models only read relations and hand DataFrames here. Texts are composed from several
+columns (a review's title and body), hashed, and compared with what the incremental table already
+holds, so that only new or changed texts are embedded and scored. Rows without any text are kept
+with status `skipped_no_text` rather than dropped, so every input row is accounted for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ml.artifacts import ArtifactMetadata, ArtifactStore
+from ml.device import DeviceConfig, resolve_device
+from ml.embeddings import EmbeddingCache, embed_texts
+from ml.sentiment import SentimentConfig, fit_sentiment, score_texts
+from ml.settings import MLSettings
+from ml.text_models import TextEncoder, load_text_encoder
+
+EMBEDDED = "embedded"
+SCORED = "scored"
+SKIPPED_NO_TEXT = "skipped_no_text"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TextModels:
+    """Device, encoder, embedding cache and artifact store for one dbt model run.
+
+    The encoder loads on first use, so an incremental run with nothing new never touches it.
+    """
+
+    settings: MLSettings
+
+    @cached_property
+    def device(self) -> DeviceConfig:
+        device = resolve_device(self.settings.device)
+        logger.info("ml device: %s", device.describe())
+        return device
+
+    @cached_property
+    def encoder(self) -> TextEncoder:
+        return load_text_encoder(self.settings.embedding_model_path, self.device)
+
+    @cached_property
+    def cache(self) -> EmbeddingCache:
+        return EmbeddingCache.in_artifacts(self.settings.artifacts_dir)
+
+    @cached_property
+    def store(self) -> ArtifactStore:
+        return ArtifactStore(self.settings.artifacts_dir)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return embed_texts(list(texts), self.encoder, self.device, self.cache)
+
+
+def compose_texts(frame: pd.DataFrame, text_columns: Sequence[str]) -> pd.Series:
+    """The non-empty text columns of each row joined by newlines; None when all are empty.
+
+    The result has object dtype so that a missing text stays None (a string dtype would turn it
+    into a float NaN).
+    """
+
+    def join(row: Sequence[object]) -> str | None:
+        present = [str(value).strip() for value in row if not pd.isna(value)]
+        present = [value for value in present if value]
+        return "\n".join(present) if present else None
+
+    rows = frame[list(text_columns)].itertuples(index=False)
+    return pd.Series([join(row) for row in rows], index=frame.index, dtype=object)
+
+
+def text_hash(text: str | None) -> str | None:
+    """sha256 of a composed text: what an incremental table compares to find changed texts."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def pending(
+    frame: pd.DataFrame, id_column: str, hashes: pd.Series, existing: pd.DataFrame | None
+) -> pd.Series:
+    """True for rows whose (id, text hash) the table does not hold yet: new or edited texts."""
+    if existing is None or existing.empty:
+        return pd.Series(True, index=frame.index)
+    known = set(zip(existing[id_column], existing["text_hash"], strict=True))
+    pairs = zip(frame[id_column], hashes, strict=True)
+    return pd.Series([pair not in known for pair in pairs], index=frame.index)
+
+
+def embedding_table(
+    frame: pd.DataFrame,
+    id_column: str,
+    text_columns: Sequence[str],
+    models: TextModels,
+    existing: pd.DataFrame | None = None,
+) -> pa.Table:
+    """One row per new or changed input row: its unit-length embedding, or why there is none."""
+    texts = compose_texts(frame, text_columns)
+    hashes = pd.Series([text_hash(text) for text in texts], index=texts.index, dtype=object)
+    todo = pending(frame, id_column, hashes, existing)
+    frame, texts, hashes = frame[todo], texts[todo], hashes[todo]
+    has_text = texts.notna().to_numpy()
+    dimension = None
+    vectors: list[list[float] | None] = [None] * len(frame)
+    model_id = None
+    if has_text.any():
+        embedded = models.embed(texts[has_text].tolist())
+        dimension, model_id = embedded.shape[1], models.encoder.model_id
+        for position, vector in zip(np.flatnonzero(has_text), embedded, strict=True):
+            vectors[position] = vector
+    logger.info(
+        "%s: %d rows to embed (%d without text), %d already current",
+        id_column,
+        int(has_text.sum()),
+        int((~has_text).sum()),
+        int((~todo).sum()),
+    )
+    return pa.table(
+        {
+            id_column: pa.array(frame[id_column].tolist(), pa.string()),
+            "text_hash": pa.array(hashes.tolist(), pa.string()),
+            "embedding": pa.array(vectors, pa.list_(pa.float32())),
+            "embedding_dimension": pa.array(
+                [dimension if text else None for text in has_text], pa.int32()
+            ),
+            "model_name": pa.array([_model_name(model_id)] * len(frame), pa.string()),
+            "model_version": pa.array([model_id] * len(frame), pa.string()),
+            "status": pa.array([EMBEDDED if text else SKIPPED_NO_TEXT for text in has_text]),
+            "embedded_at": pa.array([_now()] * len(frame), pa.timestamp("us")),
+        }
+    )
+
+
+def sentiment_table(
+    frame: pd.DataFrame,
+    id_column: str,
+    text_columns: Sequence[str],
+    models: TextModels,
+    training: pd.DataFrame,
+    existing: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Sentiment of new or changed texts, from a model learnt on `training` (text columns + rating).
+
+    `training` is the shop's rated reviews; reviews score themselves with it and support tickets
+    borrow it. With too few rated reviews the model falls back to zero-shot and says so.
+    """
+    texts = compose_texts(frame, text_columns)
+    hashes = pd.Series([text_hash(text) for text in texts], index=texts.index, dtype=object)
+    todo = pending(frame, id_column, hashes, existing)
+    frame, texts, hashes = frame[todo], texts[todo], hashes[todo]
+    has_text = texts.notna().to_numpy()
+    result = pd.DataFrame({id_column: frame[id_column].to_numpy(), "text_hash": hashes.to_numpy()})
+    scores = _score(texts[has_text].tolist(), training, models) if has_text.any() else None
+    columns = ["sentiment_label", "p_negative", "p_neutral", "p_positive", "sentiment_score"]
+    for column in columns:
+        result[column] = None
+    result["model_name"] = None
+    result["model_version"] = None
+    if scores is not None:
+        rows = np.flatnonzero(has_text)
+        for column in columns:
+            result.loc[rows, column] = scores[column].to_numpy()
+        result.loc[rows, "model_name"] = "sentiment-" + scores["sentiment_strategy"].to_numpy()
+        result.loc[rows, "model_version"] = scores["sentiment_model_version"].to_numpy()
+    result["status"] = np.where(has_text, SCORED, SKIPPED_NO_TEXT)
+    result["scored_at"] = pd.Timestamp(_now())
+    for column in ("p_negative", "p_neutral", "p_positive", "sentiment_score"):
+        result[column] = result[column].astype("float64")
+    logger.info(
+        "%s: %d texts scored, %d without text",
+        id_column,
+        int(has_text.sum()),
+        int((~has_text).sum()),
+    )
+    return result
+
+
+def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.DataFrame:
+    """Score `texts` with the model learnt from the rated training texts (reused when unchanged)."""
+    config = SentimentConfig(
+        strategy=models.settings.sentiment_strategy,
+        sequence_model_path=models.settings.sentiment_model_path,
+    )
+    rated = training[training["rating"].notna()]
+    training_texts = compose_texts(rated, [c for c in rated.columns if c != "rating"])
+    keep = training_texts.notna().to_numpy()
+    training_texts = training_texts[keep].tolist()
+    ratings = rated["rating"].astype(float).to_numpy()[keep]
+    if config.strategy == "sequence_classifier":
+        scores = score_texts(texts, None, device=models.device, store=models.store, config=config)
+        version = scores["sentiment_model_version"].iloc[0]
+        _record_untrained(models.store, version, config.strategy, config, {})
+        return scores
+    model = fit_sentiment(
+        training_texts,
+        models.embed(training_texts),
+        ratings,
+        encoder=models.encoder,
+        store=models.store,
+        config=config,
+    )
+    if model.strategy != "supervised":
+        _record_untrained(models.store, model.model_version, model.strategy, config, model.metrics)
+    return model.predict(models.embed(texts), texts)
+
+
+def _record_untrained(
+    store: ArtifactStore,
+    version: str,
+    strategy: str,
+    config: SentimentConfig,
+    metrics: dict[str, Any],
+) -> None:
+    """Store metadata for a model that was used but not trained here (zero-shot or a configured
+    classifier), so that ml_model_runs lists it with whatever was measured on rated texts."""
+    task = f"sentiment_{strategy}"
+    if store.find(task, version) is None:
+        params = {"strategy": strategy, "model_path": config.sequence_model_path}
+        store.save(ArtifactMetadata(task, version, "", 0, None, None, params, metrics))
+
+
+def _model_name(model_id: str | None) -> str | None:
+    """The encoder's name without the fingerprint suffix of its version."""
+    return model_id.rsplit("-", 1)[0] if model_id else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

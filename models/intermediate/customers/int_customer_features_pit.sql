@@ -1,0 +1,257 @@
+{#- Point-in-time churn features: one row per customer and cutoff, computed only from what was
+    known strictly before the cutoff, with the label observed over the following horizon. The
+    population at each cutoff is customers with a revenue order before it and not yet churned by
+    the lifecycle definition (last order within churn_days), the same rule for training and
+    scoring, so the model is trained on the customers it will score. -#}
+with
+
+cutoffs as (
+
+    select * from {{ ref('int_churn_cutoffs') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_enriched') }}
+
+),
+
+sessions as (
+
+    select * from {{ ref('int_sessions_attributed') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_shop__support_tickets') }}
+
+),
+
+reviews as (
+
+    select * from {{ ref('stg_shop__reviews') }}
+
+),
+
+review_sentiment as (
+
+    select * from {{ ref('ml_review_sentiment') }}
+
+),
+
+lifecycle_thresholds as (
+
+    select * from {{ ref('lifecycle_thresholds') }}
+
+),
+
+churn_threshold as (
+
+    select max(threshold_days) as churn_days
+    from lifecycle_thresholds
+    where threshold_name = 'churn_days'
+
+),
+
+order_features as (
+
+    select
+        cutoffs.cutoff_at,
+        orders.customer_id,
+        count(case when orders.is_revenue then 1 end) as orders_total,
+        count(
+            case
+                when
+                    orders.is_revenue
+                    and orders.ordered_at >= {{ dbt.dateadd('day', -90, 'cutoffs.cutoff_at') }}
+                    then 1
+            end
+        ) as orders_last_90d,
+        sum(orders.net_revenue) as revenue_total,
+        max(case when orders.is_revenue then orders.ordered_at end) as last_order_at,
+        count(case when orders.is_cancelled then 1 end) as cancelled_orders,
+        count(case when orders.returned_at < cutoffs.cutoff_at then 1 end) as returned_orders,
+        count(case when orders.delivered_at < cutoffs.cutoff_at and orders.is_late_delivery then 1 end)
+            as late_deliveries,
+        avg(case when orders.delivered_at < cutoffs.cutoff_at then orders.delivery_delay_days end)
+            as avg_delivery_delay_days
+    from cutoffs
+    inner join orders
+        on cutoffs.cutoff_at > orders.ordered_at
+    group by 1, 2
+
+),
+
+session_features as (
+
+    select
+        cutoffs.cutoff_at,
+        sessions.customer_id,
+        count(
+            case when sessions.started_at >= {{ dbt.dateadd('day', -30, 'cutoffs.cutoff_at') }} then 1 end
+        ) as sessions_last_30d,
+        count(
+            case
+                when
+                    sessions.started_at >= {{ dbt.dateadd('day', -60, 'cutoffs.cutoff_at') }}
+                    and sessions.started_at < {{ dbt.dateadd('day', -30, 'cutoffs.cutoff_at') }}
+                    then 1
+            end
+        ) as sessions_prev_30d,
+        count(case when sessions.cart_adds > 0 then 1 end) as cart_sessions,
+        count(case when sessions.cart_adds > 0 and sessions.purchases = 0 then 1 end)
+            as abandoned_cart_sessions,
+        max(sessions.started_at) as last_session_at
+    from cutoffs
+    inner join sessions
+        on
+            cutoffs.cutoff_at > sessions.started_at
+            and sessions.started_at >= {{ dbt.dateadd('day', -180, 'cutoffs.cutoff_at') }}
+    where sessions.customer_id is not null
+    group by 1, 2
+
+),
+
+ticket_features as (
+
+    select
+        cutoffs.cutoff_at,
+        tickets.customer_id,
+        count(*) as tickets_total,
+        count(
+            case when tickets.created_at >= {{ dbt.dateadd('day', -90, 'cutoffs.cutoff_at') }} then 1 end
+        ) as tickets_last_90d,
+        count(case when tickets.resolved_at is null or tickets.resolved_at >= cutoffs.cutoff_at then 1 end)
+            as unresolved_tickets
+    from cutoffs
+    inner join tickets
+        on cutoffs.cutoff_at > tickets.created_at
+    group by 1, 2
+
+),
+
+review_features as (
+
+    select
+        cutoffs.cutoff_at,
+        reviews.customer_id,
+        count(*) as reviews_total,
+        avg(reviews.rating) as avg_review_rating,
+        count(case when reviews.rating <= 2 then 1 end) as negative_reviews,
+        avg(review_sentiment.sentiment_score) as avg_review_sentiment
+    from cutoffs
+    inner join reviews
+        on cutoffs.cutoff_at > reviews.created_at
+    left join review_sentiment
+        on reviews.review_id = review_sentiment.review_id
+    group by 1, 2
+
+),
+
+future_orders as (
+
+    select
+        cutoffs.cutoff_at,
+        orders.customer_id,
+        count(*) as orders_in_horizon
+    from cutoffs
+    inner join orders
+        on
+            cutoffs.cutoff_at <= orders.ordered_at
+            and orders.ordered_at < {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
+    where orders.is_revenue and not cutoffs.is_scoring_snapshot
+    group by 1, 2
+
+),
+
+population as (
+
+    select
+        order_features.*,
+        cutoffs.cutoff_number,
+        cutoffs.is_scoring_snapshot,
+        customers.signup_at
+    from order_features
+    inner join cutoffs
+        on order_features.cutoff_at = cutoffs.cutoff_at
+    inner join customers
+        on order_features.customer_id = customers.customer_id
+    cross join churn_threshold
+    where
+        order_features.orders_total > 0
+        and {{ dbt.datediff('order_features.last_order_at', 'order_features.cutoff_at', 'day') }}
+        <= churn_threshold.churn_days
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['population.customer_id', 'population.cutoff_at']) }} as customer_cutoff_id,
+        population.customer_id,
+        cast(population.cutoff_number as integer) as cutoff_number,
+        cast({{ dbt.datediff('population.last_order_at', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
+            as days_since_last_order,
+        cast({{ dbt.datediff('population.signup_at', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
+            as tenure_days,
+        cast(population.orders_total as double) as orders_total,
+        cast(population.orders_last_90d as double) as orders_last_90d,
+        cast(population.revenue_total as double) as revenue_total,
+        cast(population.revenue_total / population.orders_total as double) as average_order_value,
+        cast(population.cancelled_orders as double) as cancelled_orders,
+        cast(population.returned_orders as double) as returned_orders,
+        cast(population.late_deliveries as double) as late_deliveries,
+        cast(population.avg_delivery_delay_days as double) as avg_delivery_delay_days,
+        cast(coalesce(session_features.sessions_last_30d, 0) as double) as sessions_last_30d,
+        cast(coalesce(session_features.sessions_prev_30d, 0) as double) as sessions_prev_30d,
+        cast(
+            (coalesce(session_features.sessions_last_30d, 0) - coalesce(session_features.sessions_prev_30d, 0))
+            / (coalesce(session_features.sessions_prev_30d, 0) + 1.0) as double
+        ) as session_trend,
+        cast(session_features.abandoned_cart_sessions as double)
+        / nullif(session_features.cart_sessions, 0) as cart_abandonment_rate,
+        cast({{ dbt.datediff('session_features.last_session_at', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
+            as days_since_last_session,
+        cast(coalesce(ticket_features.tickets_total, 0) as double) as tickets_total,
+        cast(coalesce(ticket_features.tickets_last_90d, 0) as double) as tickets_last_90d,
+        cast(coalesce(ticket_features.unresolved_tickets, 0) as double) as unresolved_tickets,
+        cast(coalesce(review_features.reviews_total, 0) as double) as reviews_total,
+        cast(coalesce(review_features.negative_reviews, 0) as double) as negative_reviews,
+        cast(review_features.avg_review_rating as double) as avg_review_rating,
+        cast(review_features.avg_review_sentiment as double) as avg_review_sentiment,
+        case
+            when population.is_scoring_snapshot then null
+            when future_orders.orders_in_horizon > 0 then 0
+            else 1
+        end as is_churned,
+        population.is_scoring_snapshot,
+        population.cutoff_at
+    from population
+    left join session_features
+        on
+            population.customer_id = session_features.customer_id
+            and population.cutoff_at = session_features.cutoff_at
+    left join ticket_features
+        on
+            population.customer_id = ticket_features.customer_id
+            and population.cutoff_at = ticket_features.cutoff_at
+    left join review_features
+        on
+            population.customer_id = review_features.customer_id
+            and population.cutoff_at = review_features.cutoff_at
+    left join future_orders
+        on
+            population.customer_id = future_orders.customer_id
+            and population.cutoff_at = future_orders.cutoff_at
+
+)
+
+select * from final

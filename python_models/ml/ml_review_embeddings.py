@@ -1,0 +1,17 @@
+"""Sentence embeddings of review texts (title and body), only for new or edited reviews."""
+
+from ml.settings import MLSettings, log_progress
+from ml.text_tables import TextModels, embedding_table
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="incremental", unique_key="review_id", incremental_strategy="delete+insert"
+    )
+    log_progress()
+    reviews = dbt.ref("stg_shop__reviews").project("review_id, review_title, review_body").df()
+    existing = None
+    if dbt.is_incremental:
+        existing = session.sql(f"select review_id, text_hash from {dbt.this}").df()
+    models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
+    return embedding_table(reviews, "review_id", ["review_title", "review_body"], models, existing)
