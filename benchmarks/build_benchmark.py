@@ -40,7 +40,8 @@ def _layer(node: dict) -> str:
     if kind != "model":
         return {"seed": "seeds", "unit_test": "unit tests"}.get(kind, "data tests")
     name = unique_id.split(".")[-1]
-    for prefix, layer in (("base_", "staging"), ("stg_", "staging"), ("int_", "intermediate")):
+    prefixes = (("base_", "staging"), ("stg_", "staging"), ("int_", "intermediate"), ("ml_", "ml"))
+    for prefix, layer in prefixes:
         if name.startswith(prefix):
             return layer
     return "marts"

@@ -89,12 +89,21 @@ def text_hash(text: str | None) -> str | None:
 def pending(
     frame: pd.DataFrame, id_column: str, hashes: pd.Series, existing: pd.DataFrame | None
 ) -> pd.Series:
-    """True for rows whose (id, text hash) the table does not hold yet: new or edited texts."""
+    """True for rows whose (id, text hash) the table does not hold yet: new or edited texts.
+
+    A row without text (null hash) that the table already holds as such is not pending either.
+    """
     if existing is None or existing.empty:
         return pd.Series(True, index=frame.index)
-    known = set(zip(existing[id_column], existing["text_hash"], strict=True))
-    pairs = zip(frame[id_column], hashes, strict=True)
-    return pd.Series([pair not in known for pair in pairs], index=frame.index)
+
+    def keys(ids: pd.Series, text_hashes: pd.Series) -> list[tuple[object, str]]:
+        nulls = pd.isna(text_hashes).to_numpy()
+        values = np.where(nulls, "", text_hashes.astype(object).to_numpy())
+        return list(zip(ids.to_numpy(), values, strict=True))
+
+    known = set(keys(existing[id_column], existing["text_hash"]))
+    todo = [key not in known for key in keys(frame[id_column], hashes)]
+    return pd.Series(todo, index=frame.index)
 
 
 def embedding_table(

@@ -1,0 +1,147 @@
+"""The rows the dbt Python models return: composed texts, incremental embedding and sentiment
+tables, customer vectors, churn scores without enough history, and model runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from ml.artifacts import ArtifactStore
+from ml.churn_tables import INSUFFICIENT_HISTORY, SCHEMA, churn_score_table
+from ml.customer_vectors import SOURCE_WEIGHTS, customer_embedding_table
+from ml.model_runs import model_runs_table
+from ml.settings import MLSettings
+from ml.text_tables import (
+    SKIPPED_NO_TEXT,
+    TextModels,
+    compose_texts,
+    embedding_table,
+    sentiment_table,
+)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> TextModels:
+    artifacts = tmp_path_factory.mktemp("artifacts")
+    return TextModels(MLSettings(device="cpu", artifacts_dir=str(artifacts)))
+
+
+def reviews_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "review_id": ["r1", "r2", "r3", "r4"],
+            "review_title": ["Great kettle", None, float("nan"), "Broken"],
+            "review_body": ["Boils fast and looks good.", "   ", None, "It leaks badly."],
+        }
+    )
+
+
+def test_compose_texts_joins_present_columns_and_keeps_missing_as_none() -> None:
+    texts = compose_texts(reviews_frame(), ["review_title", "review_body"])
+    assert texts.dtype == object
+    assert texts.tolist() == [
+        "Great kettle\nBoils fast and looks good.",
+        None,
+        None,
+        "Broken\nIt leaks badly.",
+    ]
+
+
+def test_embedding_table_embeds_new_texts_only(models: TextModels) -> None:
+    frame = reviews_frame()
+    first = embedding_table(frame, "review_id", ["review_title", "review_body"], models)
+    rows = first.to_pandas()
+    assert rows["status"].tolist() == ["embedded", SKIPPED_NO_TEXT, SKIPPED_NO_TEXT, "embedded"]
+    assert first.schema.field("embedding").type == pa.list_(pa.float32())
+    vectors = np.stack(rows.loc[rows["status"] == "embedded", "embedding"].to_list())
+    assert vectors.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert rows["embedding"].isna().sum() == 2 and rows["model_version"].notna().all()
+
+    existing = rows[["review_id", "text_hash"]]
+    other_columns = embedding_table(frame, "review_id", ["review_body"], models, existing)
+    assert other_columns.column("review_id").to_pylist() == ["r1", "r4"]
+    unchanged = embedding_table(
+        frame, "review_id", ["review_title", "review_body"], models, existing
+    )
+    assert unchanged.num_rows == 0
+    frame.loc[0, "review_body"] = "Boils fast, but the lid broke."
+    edited = embedding_table(frame, "review_id", ["review_title", "review_body"], models, existing)
+    assert edited.column("review_id").to_pylist() == ["r1"]
+
+
+def test_sentiment_table_falls_back_to_zero_shot_and_records_it(models: TextModels) -> None:
+    frame = reviews_frame()
+    training = frame[["review_title", "review_body"]].assign(rating=[5, None, None, 1])
+    result = sentiment_table(frame, "review_id", ["review_title", "review_body"], models, training)
+    assert result["status"].tolist() == ["scored", SKIPPED_NO_TEXT, SKIPPED_NO_TEXT, "scored"]
+    scored = result[result["status"] == "scored"]
+    assert set(scored["model_name"]) == {"sentiment-zero_shot"}
+    total = scored[["p_negative", "p_neutral", "p_positive"]].sum(axis=1)
+    np.testing.assert_allclose(total, 1.0)
+    assert scored["sentiment_score"].between(-1, 1).all()
+    assert scored.set_index("review_id").loc["r4", "sentiment_score"] < 0
+    assert result.loc[result["status"] != "scored", "sentiment_label"].isna().all()
+
+    runs = model_runs_table(scored["model_version"], models.store)
+    assert runs["task"].tolist() == ["sentiment_zero_shot"]
+    assert runs["training_rows"].tolist() == [0]
+
+
+def test_model_runs_table_rejects_an_unknown_version(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ml_artifacts_dir"):
+        model_runs_table(["churn-0123456789ab"], ArtifactStore(tmp_path))
+
+
+def test_customer_vectors_blend_sources_and_flag_inactive_customers() -> None:
+    a, b, review = np.eye(3, dtype=np.float32)
+    products = pd.DataFrame(
+        {"product_id": ["A", "B"], "embedding": [a, b], "model_version": "enc-1234"}
+    )
+    bought = pd.DataFrame({"customer_id": ["c1"], "product_id": ["A"], "weight": [2]})
+    viewed = pd.DataFrame({"customer_id": ["c1", "c2"], "product_id": ["B", "B"], "weight": [5, 1]})
+    reviews = pd.DataFrame({"customer_id": ["c1"], "review_id": ["r1"], "embedding": [review]})
+    customers = pd.Series(["c1", "c2", "c3"])
+    table = customer_embedding_table(customers, bought, viewed, products, reviews).to_pandas()
+    table = table.set_index("customer_id")
+
+    expected = np.array(
+        [SOURCE_WEIGHTS["bought"], SOURCE_WEIGHTS["viewed"], SOURCE_WEIGHTS["wrote"]]
+    )
+    np.testing.assert_allclose(table.loc["c1", "embedding"], expected / np.linalg.norm(expected))
+    np.testing.assert_allclose(table.loc["c2", "embedding"], b)
+    assert table.loc["c3", "status"] == "no_activity" and table.loc["c3", "embedding"] is None
+    assert table.loc["c1", ["products_bought", "products_viewed", "reviews_written"]].tolist() == [
+        1,
+        1,
+        1,
+    ]
+    assert set(table["model_version"]) == {"enc-1234"}
+
+
+def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path) -> None:
+    cutoff = pd.Timestamp("2026-06-01")
+    features = pd.DataFrame(
+        {
+            "customer_cutoff_id": ["k1", "k2", "k3"],
+            "customer_id": ["c1", "c2", "c1"],
+            "cutoff_number": [0, 0, 1],
+            "days_since_last_order": [3.0, 40.0, 10.0],
+            "orders_total": [2.0, 1.0, 1.0],
+            "is_churned": [None, None, 0],
+            "is_scoring_snapshot": [True, True, False],
+            "cutoff_at": [cutoff, cutoff, cutoff - pd.Timedelta(days=90)],
+        }
+    )
+    table, model = churn_score_table(features, MLSettings(artifacts_dir=str(tmp_path)))
+    assert model is None
+    assert table.schema == SCHEMA
+    rows = table.to_pandas()
+    assert rows["customer_id"].tolist() == ["c1", "c2"]
+    assert (rows["status"] == INSUFFICIENT_HISTORY).all()
+    assert rows["churn_probability"].isna().all() and rows["model_version"].isna().all()
+    assert (rows["snapshot_at"] == cutoff).all()
