@@ -16,9 +16,10 @@ CI_DIR := target/ci
 BENCH_CUSTOMERS ?= 100000
 
 MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tests python_models -type f -not -path '*/python/*' 2>/dev/null)
-PY_FILES := $(shell find rawdata ml -name '*.py' 2>/dev/null)
+GENERATOR_FILES := $(shell find rawdata -name '*.py' 2>/dev/null)
+ML_FILES := $(shell find ml -name '*.py' 2>/dev/null)
 
-.PHONY: install data build test lint pytest dbt-ci bench lock clean
+.PHONY: install data build test lint pytest dbt-ci bench bench-embeddings ml-report lock clean
 
 ## install: virtual environment with the pinned requirements and this project's packages
 install: $(VENV)/.installed
@@ -34,14 +35,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 ## data: deterministic demo raw data in data/raw (regenerated when the generator changes)
 data: $(DEMO_DIR)/.generated
 
-$(DEMO_DIR)/.generated: $(VENV)/.installed $(PY_FILES)
+$(DEMO_DIR)/.generated: $(VENV)/.installed $(GENERATOR_FILES)
 	$(BIN)/python -m rawdata generate --out $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) --seed $(SEED)
 	touch $@
 
 ## build: the whole warehouse (warehouse.duckdb) from the demo data; a no-op when nothing changed
 build: target/.build-stamp
 
-target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES)
+target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES) $(ML_FILES)
 	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) build $(DBT_FLAGS) --target dev
 	@mkdir -p target && touch $@
 
@@ -64,6 +65,14 @@ dbt-ci: $(VENV)/.installed
 ## bench: generate BENCH_CUSTOMERS customers, build, print rows/s, time per layer and peak memory
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.build_benchmark --customers $(BENCH_CUSTOMERS) --seed $(SEED)
+
+## bench-embeddings: our embedding throughput next to sentence-transformers, and a warm-cache rerun
+bench-embeddings: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.embedding_benchmark --texts 2000
+
+## ml-report: build demo data with ML and print churn and sentiment quality against the latent truth
+ml-report: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.ml_quality --customers $(DEMO_CUSTOMERS) --seed $(SEED)
 
 ## lock: re-resolve requirements.txt from requirements.in
 lock: $(VENV)/.installed

@@ -62,11 +62,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=ROOT / "target" / "bench")
     parser.add_argument("--skip-generate", action="store_true", help="reuse workdir/raw")
+    parser.add_argument(
+        "--skip-ml",
+        action="store_true",
+        help="leave out the ML models and what depends on them (SQL layers only)",
+    )
     args = parser.parse_args()
 
     raw_dir = args.workdir / "raw"
     warehouse = args.workdir / "warehouse.duckdb"
-    env = {**os.environ, "RAW_DATA_DIR": str(raw_dir), "WAREHOUSE_PATH": str(warehouse)}
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir),
+        "WAREHOUSE_PATH": str(warehouse),
+        "ML_ARTIFACTS_DIR": str(args.workdir / "ml_artifacts"),
+    }
     bin_dir = Path(sys.executable).parent
 
     generate_seconds = 0.0
@@ -104,6 +114,7 @@ def main() -> int:
             str(target_path),
             "--log-path",
             str(args.workdir / "logs"),
+            *(["--exclude", "path:python_models+"] if args.skip_ml else []),
         ],
         env,
     )
@@ -115,7 +126,8 @@ def main() -> int:
     for node in results:
         per_layer[_layer(node)] += node["execution_time"]
 
-    print(f"\n== build benchmark: {args.customers:,} customers, seed {args.seed} ==")
+    scope = "SQL layers only (--skip-ml)" if args.skip_ml else "with ML"
+    print(f"\n== build benchmark: {args.customers:,} customers, seed {args.seed}, {scope} ==")
     print("raw rows:", ", ".join(f"{table} {rows:,}" for table, rows in raw_rows.items()))
     if generate_seconds:
         print(
@@ -127,7 +139,7 @@ def main() -> int:
         f"  peak RSS {build_rss:8,.0f} MiB (largest process so far)"
     )
     print("time per layer (sum of node times; nodes run on 2 threads):")
-    for layer in ("seeds", "staging", "intermediate", "marts", "data tests", "unit tests"):
+    for layer in ("seeds", "staging", "intermediate", "marts", "ml", "data tests", "unit tests"):
         print(f"  {layer:<13}{per_layer.get(layer, 0.0):8.1f} s")
     print("slowest nodes:")
     for node in slowest:

@@ -7,9 +7,10 @@ mapping into typed settings with the same defaults when run outside dbt.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -29,6 +30,7 @@ class MLSettings:
     embedding_model_path: str | None = None
     sentiment_strategy: str = "supervised"
     sentiment_model_path: str | None = None
+    sentiment_label_map: Mapping[str, str] = field(default_factory=dict)
     artifacts_dir: str | None = None
     churn_horizon_days: int = 90
 
@@ -40,9 +42,33 @@ class MLSettings:
             embedding_model_path=_text(meta.get("embedding_model_path")),
             sentiment_strategy=_text(meta.get("sentiment_strategy")) or "supervised",
             sentiment_model_path=_text(meta.get("sentiment_model_path")),
+            sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
             artifacts_dir=_text(meta.get("ml_artifacts_dir")),
             churn_horizon_days=int(meta.get("churn_horizon_days") or 90),
         )
+
+
+def _label_map(value: Any) -> dict[str, str]:
+    """The `sentiment_label_map` var, which dbt renders into meta as JSON text."""
+    text = _text(value)
+    if isinstance(value, Mapping):
+        parsed: Any = dict(value)
+    elif text is None:
+        return {}
+    else:
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(key, str) and isinstance(label, str) for key, label in parsed.items()
+    ):
+        raise ValueError(
+            "the `sentiment_label_map` dbt var must map the classifier's labels to negative, "
+            "neutral or positive, e.g. {'LABEL_0': 'negative', 'LABEL_1': 'positive'}; "
+            f"got {value!r}"
+        )
+    return parsed
 
 
 def log_progress() -> None:

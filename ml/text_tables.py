@@ -199,6 +199,7 @@ def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.D
     config = SentimentConfig(
         strategy=models.settings.sentiment_strategy,
         sequence_model_path=models.settings.sentiment_model_path,
+        sequence_label_map=models.settings.sentiment_label_map,
     )
     rated = training[training["rating"].notna()]
     training_texts = compose_texts(rated, [c for c in rated.columns if c != "rating"])

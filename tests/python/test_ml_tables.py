@@ -145,3 +145,22 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
     assert (rows["status"] == INSUFFICIENT_HISTORY).all()
     assert rows["churn_probability"].isna().all() and rows["model_version"].isna().all()
     assert (rows["snapshot_at"] == cutoff).all()
+
+
+def test_settings_from_dbt_meta() -> None:
+    meta = {
+        "ml_device": "None",
+        "embedding_model_path": "",
+        "sentiment_strategy": "sequence_classifier",
+        "sentiment_model_path": "/models/reviews",
+        "sentiment_label_map": '{"LABEL_0": "negative", "LABEL_1": "positive"}',
+        "ml_artifacts_dir": "/tmp/artifacts",
+        "churn_horizon_days": "60",
+    }
+    settings = MLSettings.from_meta(meta)
+    assert settings.device is None and settings.embedding_model_path is None
+    assert settings.sentiment_label_map == {"LABEL_0": "negative", "LABEL_1": "positive"}
+    assert (settings.artifacts_dir, settings.churn_horizon_days) == ("/tmp/artifacts", 60)
+    assert MLSettings.from_meta({"sentiment_label_map": "{}"}).sentiment_label_map == {}
+    with pytest.raises(ValueError, match="sentiment_label_map"):
+        MLSettings.from_meta({"sentiment_label_map": '["negative", "positive"]'})
