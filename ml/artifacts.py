@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 DEFAULT_ROOT_ENV = "ML_ARTIFACTS_DIR"
@@ -25,11 +26,25 @@ def artifacts_root(configured: str | os.PathLike[str] | None = None) -> Path:
     return Path(configured or os.environ.get(DEFAULT_ROOT_ENV) or ".ml_artifacts")
 
 
+# Mantissa bits of floats that count for the hash (about 10 significant digits). A warehouse's
+# parallel aggregations add floats in varying order, so the same data can differ in the last bits
+# from one build to the next; that must not count as new training data.
+HASH_MANTISSA_BITS = 33
+
+
 def frame_hash(frame: pd.DataFrame) -> str:
-    """A content hash of a DataFrame (values, column names and order), stable across runs."""
+    """A content hash of a DataFrame (values, column names and order), stable across runs and
+    across float rounding noise (floats count to HASH_MANTISSA_BITS bits of mantissa)."""
     digest = hashlib.sha256()
     digest.update(json.dumps([str(column) for column in frame.columns]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    stable = frame.copy()
+    for column in stable.columns:
+        if pd.api.types.is_float_dtype(stable[column]):
+            values = stable[column].to_numpy(dtype=float, na_value=np.nan)
+            mantissa, exponent = np.frexp(values)
+            scale = float(2**HASH_MANTISSA_BITS)
+            stable[column] = np.ldexp(np.round(mantissa * scale) / scale, exponent)
+    digest.update(pd.util.hash_pandas_object(stable, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 

@@ -106,6 +106,22 @@ def pending(
     return pd.Series(todo, index=frame.index)
 
 
+def drop_removed(
+    session: Any, this: object, id_column: str, current_ids: pd.Series, existing: pd.DataFrame
+) -> int:
+    """Delete rows of the incremental table `this` whose id is gone from its input (a deleted or
+    newly quarantined row), so the table keeps one row per current input row; returns how many.
+
+    An incremental model only returns new rows, so without this a removed review would keep its
+    embedding or sentiment forever.
+    """
+    removed = sorted(set(existing[id_column]) - set(current_ids))
+    if removed:
+        session.execute(f"delete from {this} where {id_column} = any(?)", [removed])
+        logger.info("%s: %d rows dropped whose input is gone", id_column, len(removed))
+    return len(removed)
+
+
 def embedding_table(
     frame: pd.DataFrame,
     id_column: str,

@@ -1,7 +1,7 @@
 """Sentence embeddings of product texts (title, category, brand, description); new or edited."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, embedding_table
+from ml.text_tables import TextModels, drop_removed, embedding_table
 
 TEXT_COLUMNS = ["title", "category", "brand", "description"]
 
@@ -15,5 +15,6 @@ def model(dbt, session):
     existing = None
     if dbt.is_incremental:
         existing = session.sql(f"select product_id, text_hash from {dbt.this}").df()
+        drop_removed(session, dbt.this, "product_id", products["product_id"], existing)
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return embedding_table(products, "product_id", TEXT_COLUMNS, models, existing)

@@ -1,7 +1,7 @@
 """Sentence embeddings of review texts (title and body), only for new or edited reviews."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, embedding_table
+from ml.text_tables import TextModels, drop_removed, embedding_table
 
 
 def model(dbt, session):
@@ -13,5 +13,6 @@ def model(dbt, session):
     existing = None
     if dbt.is_incremental:
         existing = session.sql(f"select review_id, text_hash from {dbt.this}").df()
+        drop_removed(session, dbt.this, "review_id", reviews["review_id"], existing)
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return embedding_table(reviews, "review_id", ["review_title", "review_body"], models, existing)

@@ -1,7 +1,7 @@
 """Sentiment of support tickets, scored by the model learnt from rated reviews; new tickets only."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, sentiment_table
+from ml.text_tables import TextModels, drop_removed, sentiment_table
 
 
 def model(dbt, session):
@@ -19,6 +19,7 @@ def model(dbt, session):
     existing = None
     if dbt.is_incremental:
         existing = session.sql(f"select ticket_id, text_hash from {dbt.this}").df()
+        drop_removed(session, dbt.this, "ticket_id", tickets["ticket_id"], existing)
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return sentiment_table(
         tickets, "ticket_id", ["ticket_subject", "ticket_body"], models, training, existing

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import dbt_build
 
@@ -74,3 +76,32 @@ def test_rebuild_with_nothing_changed_recomputes_nothing(
     warehouse, _, before = demo
     dbt_build(warehouse.parent / "raw", warehouse.parent)
     assert _snapshot(warehouse) == before
+
+
+def test_rebuild_after_edits_scores_only_changed_texts_and_drops_removed_ones(
+    demo: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    warehouse, _, before = demo
+    reviews_path = warehouse.parent / "raw" / "reviews.parquet"
+    reviews = pq.read_table(reviews_path).to_pandas()
+    removed = reviews["review_id"].iloc[:5].tolist()
+    reviews = reviews.iloc[5:].reset_index(drop=True)
+    edited = reviews.loc[0, "review_id"]
+    reviews.loc[0, "body"] = "Arrived broken and support never answered. Returning it."
+    schema = pq.read_schema(reviews_path)
+    pq.write_table(pa.Table.from_pandas(reviews, schema=schema, preserve_index=False), reviews_path)
+
+    dbt_build(warehouse.parent / "raw", warehouse.parent)  # every dbt test passes again
+    _, last_embedded = before["ml_review_embeddings"][0]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        ids = {
+            row[0]
+            for row in connection.sql("select review_id from ml.ml_review_embeddings").fetchall()
+        }
+        recomputed = connection.execute(
+            "select review_id from ml.ml_review_embeddings where embedded_at > ?", [last_embedded]
+        ).fetchall()
+        staged = connection.sql("select count(*) from staging.stg_shop__reviews").fetchall()[0][0]
+    assert not ids & set(removed)
+    assert len(ids) == staged
+    assert recomputed == [(edited,)]

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ml.artifacts import ArtifactStore
+from ml.artifacts import ArtifactStore, frame_hash
 from ml.churn_tables import INSUFFICIENT_HISTORY, SCHEMA, churn_score_table
 from ml.customer_vectors import SOURCE_WEIGHTS, customer_embedding_table
 from ml.model_runs import model_runs_table
@@ -164,3 +164,12 @@ def test_settings_from_dbt_meta() -> None:
     assert MLSettings.from_meta({"sentiment_label_map": "{}"}).sentiment_label_map == {}
     with pytest.raises(ValueError, match="sentiment_label_map"):
         MLSettings.from_meta({"sentiment_label_map": '["negative", "positive"]'})
+
+
+def test_frame_hash_ignores_float_summation_noise_but_not_real_changes() -> None:
+    frame = pd.DataFrame({"value": [0.1 + 0.2, 1e-300, np.nan, 0.0, -np.inf], "key": list("abcde")})
+    noisy = frame.assign(value=[0.3, 1e-300, np.nan, 0.0, -np.inf])
+    changed = frame.assign(value=[0.3001, 1e-300, np.nan, 0.0, -np.inf])
+    assert frame_hash(frame) == frame_hash(noisy)
+    assert frame_hash(frame) != frame_hash(changed)
+    assert frame_hash(frame) != frame_hash(frame.iloc[::-1])
