@@ -27,9 +27,11 @@ def _peak_child_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def _run(command: list[str], env: dict[str, str]) -> float:
+def _run(command: list[str], env: dict[str, str], check: bool = True) -> float:
+    """Seconds the command took. With check=False a failure is left for the caller to report
+    (a dbt build with failing tests still has figures worth printing)."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    subprocess.run(command, cwd=ROOT, env=env, check=check)
     return time.perf_counter() - started
 
 
@@ -117,10 +119,15 @@ def main() -> int:
             *(["--exclude", "path:python_models+"] if args.skip_ml else []),
         ],
         env,
+        check=False,
     )
     build_rss = _peak_child_rss_mib()
 
-    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    run_results = target_path / "run_results.json"
+    if not run_results.exists():
+        print(f"dbt build wrote no {run_results}: it failed before running; see its log above")
+        return 1
+    results = json.loads(run_results.read_text())["results"]
     per_layer: dict[str, float] = defaultdict(float)
     slowest = sorted(results, key=lambda node: node["execution_time"], reverse=True)[:5]
     for node in results:

@@ -1,6 +1,6 @@
 """Churn risk: a LightGBM classifier on point-in-time customer features, calibrated and explained.
 
-The input is one row per (customer, cutoff) with features computed strictly before the cutoff and
+The input is one row per (customer, cutoff) with features computed from what was known at the cutoff and
 a label that is null for the scoring snapshot, whose horizon has not elapsed yet.
 
 Validation is by time, because that is how the model is used: trained on the past, scored on the

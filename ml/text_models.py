@@ -171,6 +171,10 @@ def _load(path: Path, setting: str, load: Callable[[Path], Loaded]) -> Loaded:
         raise ModelLoadError(
             f"no model directory at {path}: set {setting} to a local Hugging Face model directory"
         )
+    from transformers.utils import logging as transformers_logging
+
+    # A per-tensor progress bar for a model read from local disk is noise in the dbt log.
+    transformers_logging.disable_progress_bar()
     try:
         return load(path)
     except ModelLoadError:

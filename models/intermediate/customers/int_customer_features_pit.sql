@@ -1,6 +1,8 @@
 {#- Point-in-time churn features: one row per customer and cutoff, computed only from what was
-    known strictly before the cutoff, with the label observed over the following horizon. The
-    population at each cutoff is customers with a revenue order before it and not yet churned by
+    known at the cutoff (events at or before it), with the label observed over the horizon after
+    it. The scoring snapshot's cutoff is the as-of time, the latest moment in the data, so what
+    happened at that very moment counts as known. The population at each cutoff is customers
+    with a revenue order by then and not yet churned by
     the lifecycle definition (last order within churn_days), the same rule for training and
     scoring, so the model is trained on the customers it will score. -#}
 with
@@ -78,14 +80,14 @@ order_features as (
         sum(orders.net_revenue) as revenue_total,
         max(case when orders.is_revenue then orders.ordered_at end) as last_order_at,
         count(case when orders.is_cancelled then 1 end) as cancelled_orders,
-        count(case when orders.returned_at < cutoffs.cutoff_at then 1 end) as returned_orders,
-        count(case when orders.delivered_at < cutoffs.cutoff_at and orders.is_late_delivery then 1 end)
+        count(case when orders.returned_at <= cutoffs.cutoff_at then 1 end) as returned_orders,
+        count(case when orders.delivered_at <= cutoffs.cutoff_at and orders.is_late_delivery then 1 end)
             as late_deliveries,
-        avg(case when orders.delivered_at < cutoffs.cutoff_at then orders.delivery_delay_days end)
+        avg(case when orders.delivered_at <= cutoffs.cutoff_at then orders.delivery_delay_days end)
             as avg_delivery_delay_days
     from cutoffs
     inner join orders
-        on cutoffs.cutoff_at > orders.ordered_at
+        on cutoffs.cutoff_at >= orders.ordered_at
     group by 1, 2
 
 ),
@@ -113,7 +115,7 @@ session_features as (
     from cutoffs
     inner join sessions
         on
-            cutoffs.cutoff_at > sessions.started_at
+            cutoffs.cutoff_at >= sessions.started_at
             and sessions.started_at >= {{ dbt.dateadd('day', -180, 'cutoffs.cutoff_at') }}
     where sessions.customer_id is not null
     group by 1, 2
@@ -129,11 +131,11 @@ ticket_features as (
         count(
             case when tickets.created_at >= {{ dbt.dateadd('day', -90, 'cutoffs.cutoff_at') }} then 1 end
         ) as tickets_last_90d,
-        count(case when tickets.resolved_at is null or tickets.resolved_at >= cutoffs.cutoff_at then 1 end)
+        count(case when tickets.resolved_at is null or tickets.resolved_at > cutoffs.cutoff_at then 1 end)
             as unresolved_tickets
     from cutoffs
     inner join tickets
-        on cutoffs.cutoff_at > tickets.created_at
+        on cutoffs.cutoff_at >= tickets.created_at
     group by 1, 2
 
 ),
@@ -149,7 +151,7 @@ review_features as (
         avg(review_sentiment.sentiment_score) as avg_review_sentiment
     from cutoffs
     inner join reviews
-        on cutoffs.cutoff_at > reviews.created_at
+        on cutoffs.cutoff_at >= reviews.created_at
     left join review_sentiment
         on reviews.review_id = review_sentiment.review_id
     group by 1, 2
@@ -165,8 +167,8 @@ future_orders as (
     from cutoffs
     inner join orders
         on
-            cutoffs.cutoff_at <= orders.ordered_at
-            and orders.ordered_at < {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
+            cutoffs.cutoff_at < orders.ordered_at
+            and orders.ordered_at <= {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
     where orders.is_revenue and not cutoffs.is_scoring_snapshot
     group by 1, 2
 
