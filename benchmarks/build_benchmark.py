@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -19,20 +19,12 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.dbt_run import ROOT, dbt_build, warehouse_path
 
 
 def _peak_child_rss_mib() -> float:
     """Peak resident memory of the largest child process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def _run(command: list[str], env: dict[str, str], check: bool = True) -> float:
-    """Seconds the command took. With check=False a failure is left for the caller to report
-    (a dbt build with failing tests still has figures worth printing)."""
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=check)
-    return time.perf_counter() - started
 
 
 def _layer(node: dict) -> str:
@@ -69,60 +61,35 @@ def main() -> int:
         action="store_true",
         help="leave out the ML models and what depends on them (SQL layers only)",
     )
+    parser.add_argument(
+        "--keep-artifacts",
+        action="store_true",
+        help="keep trained models and the embedding cache from the last run (warm rebuild)",
+    )
     args = parser.parse_args()
 
     raw_dir = args.workdir / "raw"
-    warehouse = args.workdir / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir),
-        "WAREHOUSE_PATH": str(warehouse),
-        "ML_ARTIFACTS_DIR": str(args.workdir / "ml_artifacts"),
-    }
-    bin_dir = Path(sys.executable).parent
-
     generate_seconds = 0.0
     if not args.skip_generate:
-        generate_seconds = _run(
-            [
-                sys.executable,
-                "-m",
-                "rawdata",
-                "generate",
-                "--out",
-                str(raw_dir),
-                "--customers",
-                str(args.customers),
-                "--seed",
-                str(args.seed),
-            ],
-            env,
-        )
+        command = [sys.executable, "-m", "rawdata", "generate", "--out", str(raw_dir)]
+        command += ["--customers", str(args.customers), "--seed", str(args.seed)]
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True)
+        generate_seconds = time.perf_counter() - started
     generate_rss = _peak_child_rss_mib()
     raw_rows = _raw_rows(raw_dir)
     total_raw = sum(raw_rows.values())
 
-    warehouse.unlink(missing_ok=True)
-    target_path = args.workdir / "dbt-target"
-    build_seconds = _run(
-        [
-            str(bin_dir / "dbt"),
-            "build",
-            "--profiles-dir",
-            ".",
-            "--target",
-            "ci",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(args.workdir / "logs"),
-            *(["--exclude", "path:python_models+"] if args.skip_ml else []),
-        ],
-        env,
-        check=False,
-    )
+    warehouse_path(args.workdir).unlink(missing_ok=True)
+    if not args.keep_artifacts:
+        shutil.rmtree(args.workdir / "ml_artifacts", ignore_errors=True)
+    exclude = ["--exclude", "path:python_models+"] if args.skip_ml else []
+    started = time.perf_counter()
+    dbt_build(raw_dir, args.workdir, *exclude)
+    build_seconds = time.perf_counter() - started
     build_rss = _peak_child_rss_mib()
 
+    target_path = args.workdir / "dbt-target"
     run_results = target_path / "run_results.json"
     if not run_results.exists():
         print(f"dbt build wrote no {run_results}: it failed before running; see its log above")
@@ -134,6 +101,8 @@ def main() -> int:
         per_layer[_layer(node)] += node["execution_time"]
 
     scope = "SQL layers only (--skip-ml)" if args.skip_ml else "with ML"
+    if not args.skip_ml:
+        scope += ", warm ML artifacts" if args.keep_artifacts else ", cold ML artifacts"
     print(f"\n== build benchmark: {args.customers:,} customers, seed {args.seed}, {scope} ==")
     print("raw rows:", ", ".join(f"{table} {rows:,}" for table, rows in raw_rows.items()))
     if generate_seconds:

@@ -10,41 +10,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.dbt_run import ROOT, dbt_build, warehouse_path
 from rawdata.demo import generate
 from rawdata.demo.evaluation import evaluate_ml
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(workdir: Path, customers: int, seed: int) -> float:
     """Fresh demo data and a fresh warehouse (ML artifacts kept in workdir); returns seconds."""
     started = time.perf_counter()
     generate(out_dir=workdir / "raw", customers=customers, seed=seed, truth_dir=workdir / "truth")
-    warehouse = workdir / "warehouse.duckdb"
-    warehouse.unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(workdir / "raw"),
-        "WAREHOUSE_PATH": str(warehouse),
-        "ML_ARTIFACTS_DIR": str(workdir / "ml_artifacts"),
-    }
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--profiles-dir", ".",
-        "--target", "ci",
-        "--target-path", str(workdir / "dbt-target"),
-        "--log-path", str(workdir / "logs"),
-    ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    warehouse_path(workdir).unlink(missing_ok=True)
+    dbt_build(workdir / "raw", workdir).check_returncode()
     return time.perf_counter() - started
 
 
@@ -59,7 +41,7 @@ def main() -> int:
     if not args.skip_build:
         seconds = build(args.workdir, args.customers, args.seed)
         print(f"generated {args.customers:,} customers and built in {seconds:.1f} s")
-    with duckdb.connect(str(args.workdir / "warehouse.duckdb"), read_only=True) as warehouse:
+    with duckdb.connect(str(warehouse_path(args.workdir)), read_only=True) as warehouse:
         report = evaluate_ml(warehouse, args.workdir / "truth")
     print(json.dumps(report, indent=2, default=str))
     return 0

@@ -1,7 +1,7 @@
 """Churn risk: a LightGBM classifier on point-in-time customer features, calibrated and explained.
 
-The input is one row per (customer, cutoff) with features computed from what was known at the cutoff and
-a label that is null for the scoring snapshot, whose horizon has not elapsed yet.
+The input is one row per (customer, cutoff) with features computed from what was known at the
+cutoff and a label that is null for the scoring snapshot, whose horizon has not elapsed yet.
 
 Validation is by time, because that is how the model is used: trained on the past, scored on the
 present. The latest labelled cutoff is held out; earlier cutoffs train. It serves early stopping,
@@ -146,6 +146,10 @@ class ChurnModel:
         pushes towards churn, `-` away from it. Calibration is monotone, so signs carry over.
         """
         _require_columns(features, [self.config.id_column, *self.feature_columns])
+        if features.empty:  # nobody to score (e.g. no active customer at the as-of date)
+            columns = ["churn_probability", "risk_tier", "top_drivers"]
+            columns += [f"top_driver_{n + 1}" for n in range(self.config.top_drivers)]
+            return pd.DataFrame(columns=[self.config.id_column, *columns, "model_version"])
         matrix = feature_matrix(features, self.feature_columns)
         probability = self.calibrator.predict(self.booster.predict(matrix))
         contributions = self.booster.predict(matrix, pred_contrib=True)[:, :-1]

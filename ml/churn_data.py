@@ -68,13 +68,25 @@ def labelled_rows(
 def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
     """Validate on the latest labelled cutoff; with only one cutoff, on a seeded customer sample.
 
-    The customer split keeps every row of a customer on one side, so validation never scores a
-    customer the model was trained on.
+    Training uses only cutoffs whose label window has closed by the validation cutoff (cutoff +
+    horizon <= validation cutoff): a later one would have its label observed during the
+    validation window, and validation would no longer look only at the future. The customer
+    split keeps every row of a customer on one side, so validation never scores a customer the
+    model was trained on.
     """
-    cutoffs = labelled[config.cutoff_column]
+    cutoffs = pd.to_datetime(labelled[config.cutoff_column])
     if cutoffs.nunique() > 1:
-        is_valid = (cutoffs == cutoffs.max()).to_numpy()
-        split = Split(labelled[~is_valid], labelled[is_valid], TIME_SPLIT, cutoffs.nunique() - 1)
+        latest = cutoffs.max()
+        is_valid = (cutoffs == latest).to_numpy()
+        closed = (cutoffs + pd.Timedelta(days=config.horizon_days) <= latest).to_numpy()
+        train = labelled[closed]
+        if train.empty:
+            raise InsufficientChurnData(
+                f"no labelled cutoff lies a full churn horizon ({config.horizon_days} days) before "
+                f"the validation cutoff {iso_text(latest)}: label more cutoffs (dbt var "
+                "churn_training_cutoffs) or space them further apart (churn_cutoff_spacing_days)"
+            )
+        split = Split(train, labelled[is_valid], TIME_SPLIT, int(cutoffs[closed].nunique()))
     else:
         splitter = GroupShuffleSplit(
             n_splits=1, test_size=config.validation_fraction, random_state=config.seed

@@ -53,48 +53,63 @@ def customer_embedding_table(
     """One row per customer in `customers`.
 
     `bought` and `viewed` have customer_id, product_id, weight; `products` product_id, embedding,
-    model_version; `reviews` customer_id, review_id, embedding. Customers with no usable activity
-    get status `no_activity` and a null vector.
+    model_version; `reviews` customer_id, review_id, embedding, model_version. Customers with no
+    usable activity get status `no_activity` and a null vector. Product and review vectors must
+    come from one encoder: averaging two embedding spaces would give meaningless vectors.
     """
     index = pd.Index(customers.drop_duplicates().to_numpy(), name="customer_id")
     products = products[products["embedding"].notna()]
+    reviews = reviews[reviews["embedding"].notna()]
+    versions = sorted(
+        set(products["model_version"].dropna()) | set(reviews["model_version"].dropna())
+    )
+    if len(versions) > 1:
+        raise ValueError(
+            f"product and review embeddings come from different encoders ({', '.join(versions)}): "
+            "rebuild ml_product_embeddings and ml_review_embeddings with the same "
+            "embedding_model_path (dbt build --full-refresh --select ml_product_embeddings "
+            "ml_review_embeddings)"
+        )
     product_keys = pd.Index(products["product_id"].to_numpy())
     product_vectors = _matrix(products["embedding"])
-    reviews = reviews[reviews["embedding"].notna()]
     review_keys = pd.Index(reviews["review_id"].to_numpy())
+    review_vectors = _matrix(reviews["embedding"])
     review_pairs = reviews.assign(weight=1.0)[["customer_id", "review_id", "weight"]]
 
-    blend = np.zeros((len(index), product_vectors.shape[1] if len(products) else 0))
+    dimension = max(product_vectors.shape[1], review_vectors.shape[1])
+    blend = np.zeros((len(index), dimension))
     counts = {}
     sources = {
         "bought": (bought, "product_id", product_keys, product_vectors),
         "viewed": (viewed, "product_id", product_keys, product_vectors),
-        "wrote": (review_pairs, "review_id", review_keys, _matrix(reviews["embedding"])),
+        "wrote": (review_pairs, "review_id", review_keys, review_vectors),
     }
     for source, (pairs, key, keys, vectors) in sources.items():
-        if len(keys) == 0 or blend.shape[1] == 0:
+        if len(keys) == 0:
             counts[source] = np.zeros(len(index), dtype=np.int64)
             continue
         means, counts[source] = _weighted_means(index, pairs, key, keys, vectors)
         blend += SOURCE_WEIGHTS[source] * means
     vectors = _unit_rows(blend).astype(np.float32)
-    active = np.linalg.norm(vectors, axis=1) > 0 if blend.shape[1] else np.zeros(len(index), bool)
-    version = products["model_version"].iloc[0] if len(products) else None
+    active = np.linalg.norm(vectors, axis=1) > 0 if dimension else np.zeros(len(index), bool)
+    version = versions[0] if versions else None
     return pa.table(
         {
             "customer_id": pa.array(index.to_list(), pa.string()),
             "embedding": pa.array(
                 [vector if live else None for vector, live in zip(vectors, active, strict=True)]
-                if blend.shape[1]
+                if dimension
                 else [None] * len(index),
                 pa.list_(pa.float32()),
             ),
             "products_bought": pa.array(counts["bought"], pa.int32()),
             "products_viewed": pa.array(counts["viewed"], pa.int32()),
             "reviews_written": pa.array(counts["wrote"], pa.int32()),
-            "model_name": pa.array([version.rsplit("-", 1)[0] if version else None] * len(index)),
+            "model_name": pa.array(
+                [version.rsplit("-", 1)[0] if version else None] * len(index), pa.string()
+            ),
             "model_version": pa.array([version] * len(index), pa.string()),
-            "status": pa.array([EMBEDDED if live else NO_ACTIVITY for live in active]),
+            "status": pa.array([EMBEDDED if live else NO_ACTIVITY for live in active], pa.string()),
             "embedded_at": pa.array(
                 [datetime.now(UTC).replace(tzinfo=None)] * len(index), pa.timestamp("us")
             ),

@@ -73,7 +73,9 @@ def resolve_device(preference: str | None = None, batch_size: int | None = None)
             "CUDA build of torch on a machine with a GPU"
         )
     if choice != "cpu" and cuda_available:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        # Native bf16 only (Ampere and newer); emulated bf16 on older GPUs is slower than fp16.
+        native_bf16 = torch.cuda.is_bf16_supported(including_emulation=False)
+        dtype = torch.bfloat16 if native_bf16 else torch.float16
         return DeviceConfig("cuda", dtype, batch_size or CUDA_BATCH_SIZE, None)
     threads = _cpu_threads()
     torch.set_num_threads(threads)

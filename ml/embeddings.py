@@ -48,9 +48,10 @@ class EmbeddingCache:
     """Embeddings on disk as `<directory>/<model_id>/part-*.parquet` (key, embedding) files.
 
     Each run appends a new part, written to a temporary name and renamed, so readers never see a
-    half-written file and concurrent builds never overwrite each other. Lookups read only the rows
-    asked for. When parts pile up they are merged into one. A part that vanishes while being read
-    was merged by another run: its rows are then simply re-encoded, never wrong.
+    half-written file and concurrent builds never overwrite each other. Lookups keep only the
+    rows asked for from each part. When parts pile up they are merged into one. A part that
+    vanishes while being read was merged by another run: its rows are then simply re-encoded,
+    never wrong.
     """
 
     def __init__(self, directory: str | os.PathLike[str], max_parts: int = 32) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 
 import pandas as pd
+import pyarrow as pa
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore
 
@@ -26,6 +27,23 @@ METRIC_COLUMNS = {
 }
 
 
+# Explicit types, so that a build with no model in use still creates typed columns.
+SCHEMA = pa.schema(
+    [
+        ("model_version", pa.string()),
+        ("task", pa.string()),
+        ("training_rows", pa.int64()),
+        ("data_hash", pa.string()),
+        *[(column, pa.float64()) for column in METRIC_COLUMNS],
+        ("metrics_json", pa.string()),
+        ("params_json", pa.string()),
+        ("data_window_start", pa.timestamp("us")),
+        ("data_window_end", pa.timestamp("us")),
+        ("trained_at", pa.timestamp("us")),
+    ]
+)
+
+
 def find_run(store: ArtifactStore, model_version: str) -> ArtifactMetadata | None:
     """Metadata of `model_version` under whichever task stored it."""
     for task_directory in sorted(store.root.glob("*")):
@@ -35,7 +53,7 @@ def find_run(store: ArtifactStore, model_version: str) -> ArtifactMetadata | Non
     return None
 
 
-def model_runs_table(model_versions: Iterable[str], store: ArtifactStore) -> pd.DataFrame:
+def model_runs_table(model_versions: Iterable[str], store: ArtifactStore) -> pa.Table:
     """One row per distinct version; a version with no stored artifact is an error, not a gap."""
     rows = []
     for version in sorted(set(model_versions)):
@@ -60,20 +78,8 @@ def model_runs_table(model_versions: Iterable[str], store: ArtifactStore) -> pd.
         row["params_json"] = json.dumps(record["params"], default=str, sort_keys=True)
         row["data_window_start"] = pd.to_datetime(metadata.data_window_start)
         row["data_window_end"] = pd.to_datetime(metadata.data_window_end)
-        row["trained_at"] = pd.to_datetime(metadata.trained_at).tz_localize(None)
+        trained_at = pd.Timestamp(metadata.trained_at)
+        row["trained_at"] = trained_at.tz_convert(None) if trained_at.tzinfo else trained_at
         rows.append(row)
-    return pd.DataFrame(rows, columns=_COLUMNS)
-
-
-_COLUMNS = [
-    "model_version",
-    "task",
-    "training_rows",
-    "data_hash",
-    *METRIC_COLUMNS,
-    "metrics_json",
-    "params_json",
-    "data_window_start",
-    "data_window_end",
-    "trained_at",
-]
+    frame = pd.DataFrame(rows, columns=SCHEMA.names)
+    return pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)

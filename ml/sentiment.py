@@ -15,8 +15,7 @@ With too few rated texts the `zero_shot` fallback compares each embedding with e
 generic English descriptions of each class (so it suits English text only). A fine-tuned local
 Hugging Face classifier can be used instead with the `sequence_classifier` strategy.
 
-Support tickets have no rating: score them together with the rated reviews, passing NaN as their
-rating, so that the model learnt from reviews scores them too."""
+Support tickets have no rating: they are scored by the model learnt from the rated reviews."""
 
 from __future__ import annotations
 
@@ -139,7 +138,9 @@ class SentimentConfig:
             raise ValueError("zero_shot_temperature must be positive")
         unknown = set(self.sequence_label_map.values()) - set(LABELS)
         if unknown:
-            raise ValueError(f"sequence_label_map values must be in {LABELS}, got {unknown}")
+            raise ValueError(
+                f"the `sentiment_label_map` dbt var may only map to {LABELS}, got {unknown}"
+            )
 
     def training_params(self, encoder_id: str) -> dict[str, Any]:
         return {

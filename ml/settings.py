@@ -44,8 +44,24 @@ class MLSettings:
             sentiment_model_path=_text(meta.get("sentiment_model_path")),
             sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
             artifacts_dir=_text(meta.get("ml_artifacts_dir")),
-            churn_horizon_days=int(meta.get("churn_horizon_days") or 90),
+            churn_horizon_days=_positive_days(meta.get("churn_horizon_days"), 90),
         )
+
+
+def _positive_days(value: Any, default: int) -> int:
+    """The `churn_horizon_days` var: a positive whole number of days."""
+    text = _text(value)
+    if text is None:
+        return default
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ValueError(
+            f"the `churn_horizon_days` dbt var must be a positive integer, got {value!r}"
+        )
+    return days
 
 
 def _label_map(value: Any) -> dict[str, str]:

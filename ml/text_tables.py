@@ -31,6 +31,19 @@ EMBEDDED = "embedded"
 SCORED = "scored"
 SKIPPED_NO_TEXT = "skipped_no_text"
 
+SENTIMENT_COLUMNS = [
+    ("text_hash", pa.string()),
+    ("sentiment_label", pa.string()),
+    ("p_negative", pa.float64()),
+    ("p_neutral", pa.float64()),
+    ("p_positive", pa.float64()),
+    ("sentiment_score", pa.float64()),
+    ("model_name", pa.string()),
+    ("model_version", pa.string()),
+    ("status", pa.string()),
+    ("scored_at", pa.timestamp("us")),
+]
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,7 +51,7 @@ logger = logging.getLogger(__name__)
 class TextModels:
     """Device, encoder, embedding cache and artifact store for one dbt model run.
 
-    The encoder loads on first use, so an incremental run with nothing new never touches it.
+    The encoder loads on first use: a sentiment run with nothing new never touches it.
     """
 
     settings: MLSettings
@@ -129,7 +142,24 @@ def embedding_table(
     models: TextModels,
     existing: pd.DataFrame | None = None,
 ) -> pa.Table:
-    """One row per new or changed input row: its unit-length embedding, or why there is none."""
+    """One row per new or changed input row: its unit-length embedding, or why there is none.
+
+    When `existing` has a model_version column, rows embedded by another encoder than the
+    configured one count as changed, so a new encoder never leaves vectors of two models (two
+    different spaces) in one table.
+    """
+    if existing is not None and not existing.empty and "model_version" in existing:
+        versions = existing["model_version"]
+        stale = (versions.notna() & (versions != models.encoder.model_id)).to_numpy()
+        if stale.any():
+            logger.info(
+                "%s: %d rows were embedded by another encoder (%s); embedding them with %s",
+                id_column,
+                int(stale.sum()),
+                ", ".join(sorted(set(versions[stale]))),
+                models.encoder.model_id,
+            )
+            existing = existing[~stale]
     texts = compose_texts(frame, text_columns)
     hashes = pd.Series([text_hash(text) for text in texts], index=texts.index, dtype=object)
     todo = pending(frame, id_column, hashes, existing)
@@ -160,7 +190,9 @@ def embedding_table(
             ),
             "model_name": pa.array([_model_name(model_id)] * len(frame), pa.string()),
             "model_version": pa.array([model_id] * len(frame), pa.string()),
-            "status": pa.array([EMBEDDED if text else SKIPPED_NO_TEXT for text in has_text]),
+            "status": pa.array(
+                [EMBEDDED if text else SKIPPED_NO_TEXT for text in has_text], pa.string()
+            ),
             "embedded_at": pa.array([_now()] * len(frame), pa.timestamp("us")),
         }
     )
@@ -173,7 +205,7 @@ def sentiment_table(
     models: TextModels,
     training: pd.DataFrame,
     existing: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+) -> pa.Table:
     """Sentiment of new or changed texts, from a model learnt on `training` (text columns + rating).
 
     `training` is the shop's rated reviews; reviews score themselves with it and support tickets
@@ -199,15 +231,16 @@ def sentiment_table(
         result.loc[rows, "model_version"] = scores["sentiment_model_version"].to_numpy()
     result["status"] = np.where(has_text, SCORED, SKIPPED_NO_TEXT)
     result["scored_at"] = pd.Timestamp(_now())
-    for column in ("p_negative", "p_neutral", "p_positive", "sentiment_score"):
-        result[column] = result[column].astype("float64")
     logger.info(
         "%s: %d texts scored, %d without text",
         id_column,
         int(has_text.sum()),
         int((~has_text).sum()),
     )
-    return result
+    # Explicit types: an empty or all-skipped batch must still create typed columns that the
+    # next incremental run can insert into.
+    schema = pa.schema([(id_column, pa.string()), *SENTIMENT_COLUMNS])
+    return pa.Table.from_pandas(result, schema=schema, preserve_index=False)
 
 
 def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.DataFrame:
@@ -217,16 +250,16 @@ def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.D
         sequence_model_path=models.settings.sentiment_model_path,
         sequence_label_map=models.settings.sentiment_label_map,
     )
-    rated = training[training["rating"].notna()]
-    training_texts = compose_texts(rated, [c for c in rated.columns if c != "rating"])
-    keep = training_texts.notna().to_numpy()
-    training_texts = training_texts[keep].tolist()
-    ratings = rated["rating"].astype(float).to_numpy()[keep]
     if config.strategy == "sequence_classifier":
         scores = score_texts(texts, None, device=models.device, store=models.store, config=config)
         version = scores["sentiment_model_version"].iloc[0]
         _record_untrained(models.store, version, config.strategy, config, {})
         return scores
+    rated = training[training["rating"].notna()]
+    training_texts = compose_texts(rated, [c for c in rated.columns if c != "rating"])
+    keep = training_texts.notna().to_numpy()
+    training_texts = training_texts[keep].tolist()
+    ratings = rated["rating"].astype(float).to_numpy()[keep]
     model = fit_sentiment(
         training_texts,
         models.embed(training_texts),
@@ -248,9 +281,11 @@ def _record_untrained(
     metrics: dict[str, Any],
 ) -> None:
     """Store metadata for a model that was used but not trained here (zero-shot or a configured
-    classifier), so that ml_model_runs lists it with whatever was measured on rated texts."""
+    classifier), so that ml_model_runs lists it; zero-shot comes with its accuracy on the rated
+    texts, measured again whenever they change."""
     task = f"sentiment_{strategy}"
-    if store.find(task, version) is None:
+    stored = store.find(task, version)
+    if stored is None or stored.metrics != metrics:  # measured again on today's rated texts
         params = {"strategy": strategy, "model_path": config.sequence_model_path}
         store.save(ArtifactMetadata(task, version, "", 0, None, None, params, metrics))
 

@@ -34,7 +34,7 @@ def model(dbt, session):
     reviews = (
         dbt.ref("ml_review_embeddings")
         .filter("status = 'embedded'")
-        .project("review_id, embedding")
+        .project("review_id, embedding, model_version")
         .join(dbt.ref("stg_shop__reviews").project("review_id, customer_id"), "review_id")
         .df()
     )

@@ -14,7 +14,7 @@ def model(dbt, session):
     products = dbt.ref("stg_shop__products").project("product_id, " + ", ".join(TEXT_COLUMNS)).df()
     existing = None
     if dbt.is_incremental:
-        existing = session.sql(f"select product_id, text_hash from {dbt.this}").df()
+        existing = session.sql(f"select product_id, text_hash, model_version from {dbt.this}").df()
         drop_removed(session, dbt.this, "product_id", products["product_id"], existing)
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return embedding_table(products, "product_id", TEXT_COLUMNS, models, existing)

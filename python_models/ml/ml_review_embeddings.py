@@ -12,7 +12,7 @@ def model(dbt, session):
     reviews = dbt.ref("stg_shop__reviews").project("review_id, review_title, review_body").df()
     existing = None
     if dbt.is_incremental:
-        existing = session.sql(f"select review_id, text_hash from {dbt.this}").df()
+        existing = session.sql(f"select review_id, text_hash, model_version from {dbt.this}").df()
         drop_removed(session, dbt.this, "review_id", reviews["review_id"], existing)
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return embedding_table(reviews, "review_id", ["review_title", "review_body"], models, existing)

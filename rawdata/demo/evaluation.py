@@ -15,9 +15,18 @@ from typing import Any
 import duckdb
 from sklearn.metrics import roc_auc_score
 
+NEEDED_TABLES = {"ml_model_runs", "ml_churn_scores", "ml_review_sentiment", "ml_ticket_sentiment"}
+
 
 def evaluate_ml(warehouse: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, Any]:
     """Churn and sentiment quality of a warehouse built from demo data written with `truth_dir`."""
+    present = {row[0] for row in warehouse.sql("select table_name from duckdb_tables()").fetchall()}
+    missing = sorted(NEEDED_TABLES - present)
+    if missing:
+        raise ValueError(
+            f"the warehouse has no {', '.join(missing)}: build it with its ML models first "
+            "(dbt build, or python -m benchmarks.ml_quality without --skip-build)"
+        )
     return {
         "churn": _churn(warehouse, Path(truth_dir) / "customers_truth.parquet"),
         "sentiment": _sentiment(warehouse),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from benchmarks.dbt_run import dbt_build as run_dbt_build
+from benchmarks.dbt_run import warehouse_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATASETS = Path(os.environ.get("SHOP_DATASETS_DIR", REPO_ROOT.parent / "shared" / "datasets"))
@@ -18,30 +19,14 @@ BuildWarehouse = Callable[[Path], duckdb.DuckDBPyConnection]
 
 
 def dbt_build(raw_dir: Path, workdir: Path) -> Path:
-    """Run `dbt build` (seeds, models, every test) on `raw_dir` into a fresh DuckDB file.
+    """Run `dbt build` (seeds, models, every test) on `raw_dir` into a DuckDB file in `workdir`.
 
-    ML artifacts and caches go to `workdir` too, so tests never share state with a developer's
-    warehouse. Fails the calling test with dbt's output when any node errors or any error-severity
-    test fails; returns the warehouse path.
+    Fails the calling test with dbt's output when any node errors or any error-severity test
+    fails; returns the warehouse path.
     """
-    warehouse = workdir / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir),
-        "WAREHOUSE_PATH": str(warehouse),
-        "ML_ARTIFACTS_DIR": str(workdir / "ml_artifacts"),
-    }
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--profiles-dir", ".",
-        "--target", "ci",
-        "--target-path", str(workdir / "dbt-target"),
-        "--log-path", str(workdir / "dbt-logs"),
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    result = run_dbt_build(raw_dir, workdir, capture=True)
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}"
-    return warehouse
+    return warehouse_path(workdir)
 
 
 @pytest.fixture

@@ -117,8 +117,12 @@ def test_validates_on_latest_labelled_cutoff(model: ChurnModel, features: pd.Dat
     assert metrics["split_strategy"] == "latest_cutoff"
     assert metrics["validation_cutoff"] == latest.isoformat()
     assert metrics["n_valid"] == (labelled["cutoff_at"] == latest).sum() == CUSTOMERS
-    assert metrics["n_train"] == CUSTOMERS * (LABELLED_CUTOFFS - 1)
-    assert metrics["train_cutoffs"] == LABELLED_CUTOFFS - 1
+    # Only cutoffs whose 90-day label window closed by the validation cutoff train the model.
+    closed = labelled["cutoff_at"].unique()
+    closed = closed[closed + pd.Timedelta(days=90) <= latest]
+    assert len(closed) == 1  # of the three earlier cutoffs, 30 days apart
+    assert metrics["n_train"] == CUSTOMERS * len(closed)
+    assert metrics["train_cutoffs"] == len(closed)
     assert metrics["positive_rate"] == pytest.approx(
         labelled.loc[labelled["cutoff_at"] == latest, "is_churned"].mean()
     )
@@ -236,6 +240,18 @@ def test_same_seed_gives_same_predictions(
     assert fresh.model_version == model.model_version
     assert fresh.metrics == model.metrics
     pd.testing.assert_frame_equal(fresh.score(scoring_rows(features)), scores)
+
+
+def test_scoring_nobody_gives_an_empty_frame(model: ChurnModel, features: pd.DataFrame) -> None:
+    empty = model.score(features.iloc[:0])
+    assert empty.empty and list(empty.columns) == SCORE_COLUMNS
+
+
+def test_no_cutoff_a_horizon_before_validation_is_a_clear_error(
+    features: pd.DataFrame, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="churn_cutoff_spacing_days"):
+        train_churn(features, FEATURES, ChurnConfig(horizon_days=100), ArtifactStore(tmp_path))
 
 
 def test_single_labelled_cutoff_falls_back_to_customer_split(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -77,7 +78,9 @@ def test_embedding_table_embeds_new_texts_only(models: TextModels) -> None:
 def test_sentiment_table_falls_back_to_zero_shot_and_records_it(models: TextModels) -> None:
     frame = reviews_frame()
     training = frame[["review_title", "review_body"]].assign(rating=[5, None, None, 1])
-    result = sentiment_table(frame, "review_id", ["review_title", "review_body"], models, training)
+    result = sentiment_table(
+        frame, "review_id", ["review_title", "review_body"], models, training
+    ).to_pandas()
     assert result["status"].tolist() == ["scored", SKIPPED_NO_TEXT, SKIPPED_NO_TEXT, "scored"]
     scored = result[result["status"] == "scored"]
     assert set(scored["model_name"]) == {"sentiment-zero_shot"}
@@ -87,7 +90,7 @@ def test_sentiment_table_falls_back_to_zero_shot_and_records_it(models: TextMode
     assert scored.set_index("review_id").loc["r4", "sentiment_score"] < 0
     assert result.loc[result["status"] != "scored", "sentiment_label"].isna().all()
 
-    runs = model_runs_table(scored["model_version"], models.store)
+    runs = model_runs_table(scored["model_version"], models.store).to_pandas()
     assert runs["task"].tolist() == ["sentiment_zero_shot"]
     assert runs["training_rows"].tolist() == [0]
 
@@ -104,7 +107,14 @@ def test_customer_vectors_blend_sources_and_flag_inactive_customers() -> None:
     )
     bought = pd.DataFrame({"customer_id": ["c1"], "product_id": ["A"], "weight": [2]})
     viewed = pd.DataFrame({"customer_id": ["c1", "c2"], "product_id": ["B", "B"], "weight": [5, 1]})
-    reviews = pd.DataFrame({"customer_id": ["c1"], "review_id": ["r1"], "embedding": [review]})
+    reviews = pd.DataFrame(
+        {
+            "customer_id": ["c1"],
+            "review_id": ["r1"],
+            "embedding": [review],
+            "model_version": "enc-1234",
+        }
+    )
     customers = pd.Series(["c1", "c2", "c3"])
     table = customer_embedding_table(customers, bought, viewed, products, reviews).to_pandas()
     table = table.set_index("customer_id")
@@ -121,6 +131,62 @@ def test_customer_vectors_blend_sources_and_flag_inactive_customers() -> None:
         1,
     ]
     assert set(table["model_version"]) == {"enc-1234"}
+
+
+def test_customer_vectors_from_reviews_alone_and_one_encoder_only() -> None:
+    review = np.array([0.6, 0.8], dtype=np.float32)
+    no_products = pd.DataFrame(
+        {"product_id": pd.Series([], dtype=object), "embedding": [], "model_version": []}
+    )
+    none = pd.DataFrame({"customer_id": [], "product_id": [], "weight": []})
+    reviews = pd.DataFrame(
+        {
+            "customer_id": ["c1"],
+            "review_id": ["r1"],
+            "embedding": [review],
+            "model_version": "enc-1",
+        }
+    )
+    table = customer_embedding_table(pd.Series(["c1"]), none, none, no_products, reviews)
+    row = table.to_pandas().iloc[0]
+    assert row["status"] == "embedded" and row["reviews_written"] == 1
+    np.testing.assert_allclose(row["embedding"], review)
+
+    products = pd.DataFrame({"product_id": ["A"], "embedding": [review], "model_version": "enc-2"})
+    with pytest.raises(ValueError, match="embedding_model_path"):
+        customer_embedding_table(pd.Series(["c1"]), none, none, products, reviews)
+
+
+def test_empty_batches_keep_typed_columns_for_the_next_incremental_insert(
+    models: TextModels,
+) -> None:
+    empty = reviews_frame().iloc[:0]
+    training = reviews_frame()[["review_title", "review_body"]].assign(rating=np.nan)
+    columns = ["review_title", "review_body"]
+    for table in (
+        embedding_table(empty, "review_id", columns, models),
+        sentiment_table(empty, "review_id", columns, models, training),
+        model_runs_table([], models.store),
+    ):
+        assert table.num_rows == 0
+        assert not any(pa.types.is_null(field.type) for field in table.schema), table.schema
+    with duckdb.connect() as connection:
+        connection.register("first", embedding_table(empty, "review_id", columns, models))
+        connection.sql("create table embeddings as select * from first")
+        connection.register("later", embedding_table(reviews_frame(), "review_id", columns, models))
+        connection.sql("insert into embeddings select * from later")
+        assert connection.sql("select count(*) from embeddings").fetchall() == [(4,)]
+
+
+def test_rows_of_another_encoder_are_embedded_again(models: TextModels) -> None:
+    frame = reviews_frame()
+    columns = ["review_title", "review_body"]
+    current = embedding_table(frame, "review_id", columns, models).to_pandas()
+    existing = current[["review_id", "text_hash", "model_version"]].copy()
+    assert embedding_table(frame, "review_id", columns, models, existing).num_rows == 0
+    existing.loc[0, "model_version"] = "another-encoder-0123"
+    again = embedding_table(frame, "review_id", columns, models, existing)
+    assert again.column("review_id").to_pylist() == ["r1"]
 
 
 def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path) -> None:
@@ -164,6 +230,9 @@ def test_settings_from_dbt_meta() -> None:
     assert MLSettings.from_meta({"sentiment_label_map": "{}"}).sentiment_label_map == {}
     with pytest.raises(ValueError, match="sentiment_label_map"):
         MLSettings.from_meta({"sentiment_label_map": '["negative", "positive"]'})
+    for days in ("0", "-5", "ninety"):
+        with pytest.raises(ValueError, match="churn_horizon_days"):
+            MLSettings.from_meta({"churn_horizon_days": days})
 
 
 def test_frame_hash_ignores_float_summation_noise_but_not_real_changes() -> None:

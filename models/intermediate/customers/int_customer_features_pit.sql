@@ -63,40 +63,58 @@ churn_threshold as (
 
 ),
 
-order_features as (
+orders_at_cutoff as (
 
+    {#- Orders placed by each cutoff, as they stood then: an order returned after the cutoff was
+        still revenue at it. Cancellations carry no timestamp, so they are not used. -#}
     select
         cutoffs.cutoff_at,
         orders.customer_id,
-        count(case when orders.is_revenue then 1 end) as orders_total,
-        count(
-            case
-                when
-                    orders.is_revenue
-                    and orders.ordered_at >= {{ dbt.dateadd('day', -90, 'cutoffs.cutoff_at') }}
-                    then 1
-            end
-        ) as orders_last_90d,
-        sum(orders.net_revenue) as revenue_total,
-        max(case when orders.is_revenue then orders.ordered_at end) as last_order_at,
-        count(case when orders.is_cancelled then 1 end) as cancelled_orders,
-        count(case when orders.returned_at <= cutoffs.cutoff_at then 1 end) as returned_orders,
-        count(case when orders.delivered_at <= cutoffs.cutoff_at and orders.is_late_delivery then 1 end)
-            as late_deliveries,
-        avg(case when orders.delivered_at <= cutoffs.cutoff_at then orders.delivery_delay_days end)
-            as avg_delivery_delay_days
+        orders.ordered_at,
+        orders.delivered_at,
+        orders.returned_at,
+        orders.is_late_delivery,
+        orders.delivery_delay_days,
+        orders.net_item_amount,
+        orders.is_revenue
+        or (orders.is_returned and orders.returned_at > cutoffs.cutoff_at) as is_revenue_at_cutoff
     from cutoffs
     inner join orders
         on cutoffs.cutoff_at >= orders.ordered_at
+
+),
+
+order_features as (
+
+    select
+        cutoff_at,
+        customer_id,
+        count(case when is_revenue_at_cutoff then 1 end) as orders_total,
+        count(
+            case
+                when
+                    is_revenue_at_cutoff
+                    and ordered_at >= {{ dbt.dateadd('day', -90, 'cutoff_at') }}
+                    then 1
+            end
+        ) as orders_last_90d,
+        sum(case when is_revenue_at_cutoff then net_item_amount else 0 end) as revenue_total,
+        max(case when is_revenue_at_cutoff then ordered_at end) as last_order_at,
+        count(case when returned_at <= cutoff_at then 1 end) as returned_orders,
+        count(case when delivered_at <= cutoff_at and is_late_delivery then 1 end) as late_deliveries,
+        avg(case when delivered_at <= cutoff_at then delivery_delay_days end) as avg_delivery_delay_days
+    from orders_at_cutoff
     group by 1, 2
 
 ),
 
 session_features as (
 
+    {#- Sessions in which the customer logged in. Stitching credits anonymous sessions to the
+        customer who logs in on that device later, which a cutoff cannot know yet. -#}
     select
         cutoffs.cutoff_at,
-        sessions.customer_id,
+        sessions.logged_in_customer_id as customer_id,
         count(
             case when sessions.started_at >= {{ dbt.dateadd('day', -30, 'cutoffs.cutoff_at') }} then 1 end
         ) as sessions_last_30d,
@@ -117,7 +135,7 @@ session_features as (
         on
             cutoffs.cutoff_at >= sessions.started_at
             and sessions.started_at >= {{ dbt.dateadd('day', -180, 'cutoffs.cutoff_at') }}
-    where sessions.customer_id is not null
+    where sessions.logged_in_customer_id is not null
     group by 1, 2
 
 ),
@@ -160,6 +178,8 @@ review_features as (
 
 future_orders as (
 
+    {#- The label: revenue orders in the horizon after the cutoff, as known at its end (an order
+        returned only after the horizon still counts as a purchase within it). -#}
     select
         cutoffs.cutoff_at,
         orders.customer_id,
@@ -169,7 +189,15 @@ future_orders as (
         on
             cutoffs.cutoff_at < orders.ordered_at
             and orders.ordered_at <= {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
-    where orders.is_revenue and not cutoffs.is_scoring_snapshot
+    where
+        not cutoffs.is_scoring_snapshot
+        and (
+            orders.is_revenue
+            or (
+                orders.is_returned
+                and orders.returned_at > {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
+            )
+        )
     group by 1, 2
 
 ),
@@ -208,7 +236,6 @@ final as (
         cast(population.orders_last_90d as double) as orders_last_90d,
         cast(population.revenue_total as double) as revenue_total,
         cast(population.revenue_total / population.orders_total as double) as average_order_value,
-        cast(population.cancelled_orders as double) as cancelled_orders,
         cast(population.returned_orders as double) as returned_orders,
         cast(population.late_deliveries as double) as late_deliveries,
         cast(population.avg_delivery_delay_days as double) as avg_delivery_delay_days,
