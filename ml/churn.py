@@ -83,7 +83,8 @@ class ChurnConfig:
             raise ValueError(f"calibration must be one of {CALIBRATION_METHODS}")
         if not 0.0 <= self.medium_risk_threshold <= self.high_risk_threshold <= 1.0:
             raise ValueError(
-                "risk thresholds need 0 <= medium_risk_threshold <= high_risk_threshold <= 1"
+                "risk thresholds need 0 <= churn_medium_risk_threshold <= "
+                "churn_high_risk_threshold <= 1 (dbt vars)"
             )
         if self.top_drivers < 1:
             raise ValueError("top_drivers must be at least 1")

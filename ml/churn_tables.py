@@ -68,7 +68,11 @@ def churn_score_table(
     a warning in the log that says what to change; the returned model is then None.
     """
     columns = feature_columns(features)
-    config = ChurnConfig(horizon_days=settings.churn_horizon_days)
+    config = ChurnConfig(
+        horizon_days=settings.churn_horizon_days,
+        high_risk_threshold=settings.churn_high_risk_threshold,
+        medium_risk_threshold=settings.churn_medium_risk_threshold,
+    )
     snapshot = features[features["is_scoring_snapshot"].astype(bool)]
     try:
         model = train_churn(features, columns, config, ArtifactStore(settings.artifacts_dir))

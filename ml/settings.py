@@ -33,6 +33,8 @@ class MLSettings:
     sentiment_label_map: Mapping[str, str] = field(default_factory=dict)
     artifacts_dir: str | None = None
     churn_horizon_days: int = 90
+    churn_high_risk_threshold: float = 0.6
+    churn_medium_risk_threshold: float = 0.3
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any] | None) -> MLSettings:
@@ -45,6 +47,8 @@ class MLSettings:
             sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
             artifacts_dir=_text(meta.get("ml_artifacts_dir")),
             churn_horizon_days=_positive_days(meta.get("churn_horizon_days"), 90),
+            churn_high_risk_threshold=_probability(meta, "churn_high_risk_threshold", 0.6),
+            churn_medium_risk_threshold=_probability(meta, "churn_medium_risk_threshold", 0.3),
         )
 
 
@@ -62,6 +66,20 @@ def _positive_days(value: Any, default: int) -> int:
             f"the `churn_horizon_days` dbt var must be a positive integer, got {value!r}"
         )
     return days
+
+
+def _probability(meta: Mapping[str, Any], name: str, default: float) -> float:
+    """A dbt var that must be a number between 0 and 1."""
+    text = _text(meta.get(name))
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"the `{name}` dbt var must be a number between 0 and 1, got {text!r}")
+    return value
 
 
 def _label_map(value: Any) -> dict[str, str]:

@@ -230,6 +230,12 @@ def test_settings_from_dbt_meta() -> None:
     assert MLSettings.from_meta({"sentiment_label_map": "{}"}).sentiment_label_map == {}
     with pytest.raises(ValueError, match="sentiment_label_map"):
         MLSettings.from_meta({"sentiment_label_map": '["negative", "positive"]'})
+    tiers = MLSettings.from_meta(
+        {"churn_high_risk_threshold": "0.7", "churn_medium_risk_threshold": "None"}
+    )
+    assert (tiers.churn_high_risk_threshold, tiers.churn_medium_risk_threshold) == (0.7, 0.3)
+    with pytest.raises(ValueError, match="churn_high_risk_threshold"):
+        MLSettings.from_meta({"churn_high_risk_threshold": "1.5"})
     for days in ("0", "-5", "ninety"):
         with pytest.raises(ValueError, match="churn_horizon_days"):
             MLSettings.from_meta({"churn_horizon_days": days})
