@@ -122,10 +122,9 @@ def load_text_encoder(
     name = _safe_name(path.name) if configured else DEFAULT_MODEL_NAME
 
     def load(directory: Path) -> TextEncoder:
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        model = AutoModel.from_pretrained(directory, local_files_only=True, dtype=torch.float32)
+        tokenizer, model = _read_pretrained(directory, AutoModel)
         pooling = _pooling_mode(directory)
         length = _max_length(tokenizer, max_length)
         model_id = _model_id(name, directory, {"max_length": length, "pooling": pooling})
@@ -150,17 +149,23 @@ def load_sequence_classifier(
     path = Path(configured)
 
     def load(directory: Path) -> SequenceClassifier:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModelForSequenceClassification
 
-        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            directory, local_files_only=True, dtype=torch.float32
-        )
+        tokenizer, model = _read_pretrained(directory, AutoModelForSequenceClassification)
         length = _max_length(tokenizer, max_length)
         model_id = _model_id(_safe_name(path.name), directory, {"max_length": length})
         return SequenceClassifier(tokenizer, _ready(model, device), device, model_id, length)
 
     return _load(path, SENTIMENT_SETTING, load)
+
+
+def _read_pretrained(directory: Path, auto_class: Any) -> tuple[Any, Any]:
+    """Tokenizer and float32 model from local files only; precision is chosen at run time."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+    model = auto_class.from_pretrained(directory, local_files_only=True, dtype=torch.float32)
+    return tokenizer, model
 
 
 def _load(path: Path, setting: str, load: Callable[[Path], Loaded]) -> Loaded:

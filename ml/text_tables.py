@@ -119,6 +119,16 @@ def pending(
     return pd.Series(todo, index=frame.index)
 
 
+def incremental_state(
+    session: Any, this: object, id_column: str, current_ids: pd.Series, columns: Sequence[str]
+) -> pd.DataFrame:
+    """What the incremental table `this` holds (id and `columns`), after dropping the rows whose
+    input is gone; the model then computes only what `pending` finds new or changed."""
+    existing = session.sql(f"select {id_column}, {', '.join(columns)} from {this}").df()
+    drop_removed(session, this, id_column, current_ids, existing)
+    return existing
+
+
 def drop_removed(
     session: Any, this: object, id_column: str, current_ids: pd.Series, existing: pd.DataFrame
 ) -> int:

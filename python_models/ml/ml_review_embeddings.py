@@ -1,7 +1,7 @@
 """Sentence embeddings of review texts (title and body), only for new or edited reviews."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, drop_removed, embedding_table
+from ml.text_tables import TextModels, embedding_table, incremental_state
 
 
 def model(dbt, session):
@@ -12,7 +12,8 @@ def model(dbt, session):
     reviews = dbt.ref("stg_shop__reviews").project("review_id, review_title, review_body").df()
     existing = None
     if dbt.is_incremental:
-        existing = session.sql(f"select review_id, text_hash, model_version from {dbt.this}").df()
-        drop_removed(session, dbt.this, "review_id", reviews["review_id"], existing)
+        existing = incremental_state(
+            session, dbt.this, "review_id", reviews["review_id"], ["text_hash", "model_version"]
+        )
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return embedding_table(reviews, "review_id", ["review_title", "review_body"], models, existing)

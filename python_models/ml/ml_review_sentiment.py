@@ -1,7 +1,7 @@
 """Sentiment of reviews, learnt from the shop's own ratings; new or edited reviews only."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, drop_removed, sentiment_table
+from ml.text_tables import TextModels, incremental_state, sentiment_table
 
 
 def model(dbt, session):
@@ -17,8 +17,9 @@ def model(dbt, session):
     )
     existing = None
     if dbt.is_incremental:
-        existing = session.sql(f"select review_id, text_hash from {dbt.this}").df()
-        drop_removed(session, dbt.this, "review_id", reviews["review_id"], existing)
+        existing = incremental_state(
+            session, dbt.this, "review_id", reviews["review_id"], ["text_hash"]
+        )
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     training = reviews[["review_title", "review_body", "rating"]]
     return sentiment_table(

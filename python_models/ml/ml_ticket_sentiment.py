@@ -1,7 +1,7 @@
 """Sentiment of support tickets, scored by the model learnt from rated reviews; new tickets only."""
 
 from ml.settings import MLSettings, log_progress
-from ml.text_tables import TextModels, drop_removed, sentiment_table
+from ml.text_tables import TextModels, incremental_state, sentiment_table
 
 
 def model(dbt, session):
@@ -18,8 +18,9 @@ def model(dbt, session):
     training = dbt.ref("stg_shop__reviews").project("review_title, review_body, rating").df()
     existing = None
     if dbt.is_incremental:
-        existing = session.sql(f"select ticket_id, text_hash from {dbt.this}").df()
-        drop_removed(session, dbt.this, "ticket_id", tickets["ticket_id"], existing)
+        existing = incremental_state(
+            session, dbt.this, "ticket_id", tickets["ticket_id"], ["text_hash"]
+        )
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return sentiment_table(
         tickets, "ticket_id", ["ticket_subject", "ticket_body"], models, training, existing
