@@ -46,7 +46,7 @@ target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES) $(ML_FILES)
 	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) build $(DBT_FLAGS) --target dev
 	@mkdir -p target && touch $@
 
-## test: lint, pytest, and a full dbt build on a fresh DuckDB from freshly generated demo data
+## test: lint, pytest, and a full dbt build (ML models trained from scratch) on a fresh DuckDB from fresh demo data
 test: lint pytest dbt-ci
 
 lint: $(VENV)/.installed
@@ -60,7 +60,8 @@ pytest: $(VENV)/.installed
 dbt-ci: $(VENV)/.installed
 	rm -rf $(CI_DIR) && mkdir -p $(CI_DIR)
 	$(BIN)/python -m rawdata generate --out $(CI_DIR)/raw --customers $(DEMO_CUSTOMERS) --seed $(SEED)
-	RAW_DATA_DIR=$(CI_DIR)/raw WAREHOUSE_PATH=$(CI_DIR)/warehouse.duckdb $(DBT) build $(DBT_FLAGS) --target ci
+	RAW_DATA_DIR=$(CI_DIR)/raw WAREHOUSE_PATH=$(CI_DIR)/warehouse.duckdb ML_ARTIFACTS_DIR=$(CI_DIR)/ml_artifacts \
+	  $(DBT) build $(DBT_FLAGS) --target ci
 
 ## bench: generate BENCH_CUSTOMERS customers, build, print rows/s, time per layer and peak memory
 bench: $(VENV)/.installed
