@@ -83,4 +83,4 @@ lock: $(VENV)/.installed
 	  | sed -E 's/^(torch==[^+]+)\+.*/\1/'; } > requirements.txt
 
 clean:
-	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal
+	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal .ml_artifacts
