@@ -65,8 +65,10 @@ churn_threshold as (
 
 orders_at_cutoff as (
 
-    {#- Orders placed by each cutoff, as they stood then: an order returned after the cutoff was
-        still revenue at it. Cancellations carry no timestamp, so they are not used. -#}
+    {#- Orders placed by each training cutoff, as they stood then: an order returned after the
+        cutoff was still revenue at it. The scoring snapshot takes orders as dim_customers does,
+        so both agree on who is an active customer. Cancellations carry no timestamp, so they are
+        not used. -#}
     select
         cutoffs.cutoff_at,
         orders.customer_id,
@@ -77,7 +79,11 @@ orders_at_cutoff as (
         orders.delivery_delay_days,
         orders.net_item_amount,
         orders.is_revenue
-        or (orders.is_returned and orders.returned_at > cutoffs.cutoff_at) as is_revenue_at_cutoff
+        or (
+            not cutoffs.is_scoring_snapshot
+            and orders.is_returned
+            and orders.returned_at > cutoffs.cutoff_at
+        ) as is_revenue_at_cutoff
     from cutoffs
     inner join orders
         on cutoffs.cutoff_at >= orders.ordered_at

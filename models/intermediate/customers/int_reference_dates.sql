@@ -25,13 +25,12 @@ latest_activity as (
 
 final as (
 
-    select
-        {% if var('as_of_date') -%}
-            cast({{ dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as date)") }} as timestamp)
-        {%- else -%}
-            max(activity_at)
-        {%- endif %} as as_of_at
-    from latest_activity
+    {% if var('as_of_date') -%}
+        select cast({{ dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as date)") }} as timestamp) as as_of_at
+    {%- else -%}
+        select max(activity_at) as as_of_at
+        from latest_activity
+    {%- endif %}
 
 )
 

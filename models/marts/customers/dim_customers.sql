@@ -30,6 +30,26 @@ lifecycle_thresholds as (
 
 ),
 
+known_orders as (
+
+    {#- Only what had happened by the as-of time: with the as_of_date var set, later activity
+        in the data is ignored. -#}
+    select orders.*
+    from orders
+    inner join reference_dates
+        on orders.ordered_at <= reference_dates.as_of_at
+
+),
+
+known_sessions as (
+
+    select sessions.*
+    from sessions
+    inner join reference_dates
+        on sessions.started_at <= reference_dates.as_of_at
+
+),
+
 thresholds as (
 
     select
@@ -47,7 +67,7 @@ revenue_orders as (
         ordered_at,
         net_revenue,
         lag(ordered_at) over (partition by customer_id order by ordered_at, order_id) as previous_ordered_at
-    from orders
+    from known_orders
     where is_revenue
 
 ),
@@ -83,7 +103,7 @@ order_experience as (
         sum(case when is_cancelled then 1 else 0 end) as cancelled_orders,
         sum(case when is_returned then 1 else 0 end) as returned_orders,
         sum(case when is_late_delivery then 1 else 0 end) as late_deliveries
-    from orders
+    from known_orders
     group by 1
 
 ),
@@ -95,7 +115,7 @@ session_summary as (
         count(*) as sessions,
         min(started_at) as first_session_at,
         max(started_at) as last_session_at
-    from sessions
+    from known_sessions
     where customer_id is not null
     group by 1
 
@@ -106,7 +126,7 @@ acquisition as (
     select
         customer_id,
         attributed_channel as acquisition_channel
-    from sessions
+    from known_sessions
     where customer_id is not null
     qualify row_number() over (partition by customer_id order by started_at, session_id) = 1
 
@@ -135,7 +155,10 @@ joined as (
         {{ dbt.datediff('order_summary.first_order_at', 'reference_dates.as_of_at', 'day') }}
             as days_since_first_order,
         last_order_gaps.days_between_last_two_orders,
-        {{ dbt.datediff('customers.signup_at', 'reference_dates.as_of_at', 'day') }} as tenure_days,  -- noqa: LT05
+        case
+            when customers.signup_at <= reference_dates.as_of_at
+                then {{ dbt.datediff('customers.signup_at', 'reference_dates.as_of_at', 'day') }}
+        end as tenure_days,
         thresholds.new_customer_days,
         thresholds.active_days,
         thresholds.churn_days,
@@ -164,21 +187,25 @@ scored as (
 
     select
         *,
+        {#- Quintile scores that give tied customers the same score: percent_rank is shared by
+            ties, unlike ntile, which would split one-order customers across several scores. -#}
         case
             when revenue_orders > 0
-                then ntile(5) over (
-                        partition by revenue_orders > 0 order by days_since_last_order desc, customer_id asc
-                    )
+                then cast(least(5, 1 + floor(5 * percent_rank() over (
+                        partition by revenue_orders > 0 order by days_since_last_order desc
+                    ))) as integer)
         end as recency_score,
         case
             when revenue_orders > 0
-                then ntile(5) over (
-                        partition by revenue_orders > 0 order by revenue_orders, customer_id
-                    )
+                then cast(least(5, 1 + floor(5 * percent_rank() over (
+                        partition by revenue_orders > 0 order by revenue_orders
+                    ))) as integer)
         end as frequency_score,
         case
             when revenue_orders > 0
-                then ntile(5) over (partition by revenue_orders > 0 order by revenue, customer_id)
+                then cast(least(5, 1 + floor(5 * percent_rank() over (
+                        partition by revenue_orders > 0 order by revenue
+                    ))) as integer)
         end as monetary_score,
         case
             when revenue_orders = 0 then 'prospect'

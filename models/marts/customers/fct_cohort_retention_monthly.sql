@@ -14,6 +14,16 @@ reference_dates as (
 
 ),
 
+known_orders as (
+
+    {#- Orders placed by the as-of time; with the as_of_date var set, later ones are ignored. -#}
+    select orders.*
+    from orders
+    inner join reference_dates
+        on orders.ordered_at <= reference_dates.as_of_at
+
+),
+
 month_offsets as (
 
     {{ dbt.generate_series(601) }}
@@ -25,7 +35,7 @@ customer_months as (
     select distinct
         customer_id,
         {{ dbt.date_trunc('month', 'ordered_at') }} as activity_month
-    from orders
+    from known_orders
     where is_revenue
 
 ),
@@ -75,7 +85,7 @@ monthly_activity as (
         count(distinct orders.customer_id) as active_customers,
         count(*) as orders,
         sum(orders.net_revenue) as revenue
-    from orders
+    from known_orders as orders
     inner join customer_cohorts
         on orders.customer_id = customer_cohorts.customer_id
     where orders.is_revenue

@@ -24,16 +24,28 @@ orders as (
 
 ),
 
+order_purchase_events as (
+
+    {#- One purchase event per order, the first: a re-fired purchase (a reloaded confirmation
+        page) must not credit the order's revenue twice. -#}
+    select
+        session_id,
+        order_id
+    from events
+    where event_type = 'purchase' and order_id is not null
+    qualify row_number() over (partition by order_id order by event_at, event_id) = 1
+
+),
+
 session_revenue as (
 
     select
-        events.session_id,
+        order_purchase_events.session_id,
         count(distinct orders.order_id) as orders,
         sum(orders.net_revenue) as revenue
-    from events
+    from order_purchase_events
     inner join orders
-        on events.order_id = orders.order_id
-    where events.event_type = 'purchase'
+        on order_purchase_events.order_id = orders.order_id
     group by 1
 
 ),
