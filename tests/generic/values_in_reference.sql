@@ -7,7 +7,9 @@ select distinct {{ column_name }}
 from {{ model }}
 where
     {{ column_name }} is not null
-    and {{ column_name }} not in (select {{ reference_column }} from {{ reference }})
+    and {{ column_name }} not in (
+        select {{ reference_column }} from {{ reference }} where {{ reference_column }} is not null
+    )
     {%- if fallback_values %}
     and {{ column_name }} not in (
         {%- for value in fallback_values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor -%}
