@@ -1,5 +1,7 @@
-{#- Net revenue up to the as-of time is the same whether summed from staged order lines, orders,
-    customers or cohorts, and sessions never credit more than that (each order at most once).
+{#- Net revenue is the same whether summed from staged order lines, orders, customers or cohorts,
+    and sessions never credit more than the orders hold (each order at most once). Customers and
+    cohorts are as of int_reference_dates, judging each order by what had happened by then (an
+    order returned later was still revenue); orders are today's outcome over the whole history.
     Returns one row when any layer disagrees by more than a cent. -#}
 with
 
@@ -21,33 +23,36 @@ reference_dates as (
 
 ),
 
-staged as (
+staged_lines as (
 
     select
-        coalesce(sum(order_items.quantity * coalesce(order_items.unit_price, 0) - order_items.discount_amount), 0)
-            as revenue
+        order_items.quantity * coalesce(order_items.unit_price, 0) - order_items.discount_amount as line_revenue,
+        orders.is_revenue and orders.returned_at is null as is_revenue_now,
+        orders.ordered_at <= reference_dates.as_of_at
+        and (
+            (orders.is_revenue and orders.returned_at is null)
+            or (
+                (orders.order_status = 'returned' or orders.returned_at is not null)
+                and orders.returned_at > reference_dates.as_of_at
+            )
+        ) as is_revenue_as_of
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
-    inner join reference_dates
-        on orders.ordered_at <= reference_dates.as_of_at
-    where orders.is_revenue and orders.returned_at is null
+    cross join reference_dates
 
 ),
 
 layer_totals as (
 
     select
-        (select revenue from staged) as staged_revenue,
-        (
-            select coalesce(sum(fct_orders.net_revenue), 0)
-            from {{ ref('fct_orders') }} as fct_orders
-            inner join reference_dates
-                on fct_orders.ordered_at <= reference_dates.as_of_at
-        ) as order_revenue,
+        (select coalesce(sum(case when is_revenue_now then line_revenue end), 0) from staged_lines)
+            as staged_revenue,
+        (select coalesce(sum(case when is_revenue_as_of then line_revenue end), 0) from staged_lines)
+            as staged_revenue_as_of,
+        (select coalesce(sum(net_revenue), 0) from {{ ref('fct_orders') }}) as order_revenue,
         (select coalesce(sum(revenue), 0) from {{ ref('dim_customers') }}) as customer_revenue,
         (select coalesce(sum(revenue), 0) from {{ ref('fct_cohort_retention_monthly') }}) as cohort_revenue,
-        (select coalesce(sum(net_revenue), 0) from {{ ref('fct_orders') }}) as all_order_revenue,
         (select coalesce(sum(revenue), 0) from {{ ref('fct_sessions') }}) as session_revenue
 
 ),
@@ -58,9 +63,9 @@ final as (
     from layer_totals
     where
         abs(staged_revenue - order_revenue) > 0.01
-        or abs(staged_revenue - customer_revenue) > 0.01
-        or abs(staged_revenue - cohort_revenue) > 0.01
-        or session_revenue > all_order_revenue + 0.01
+        or abs(staged_revenue_as_of - customer_revenue) > 0.01
+        or abs(staged_revenue_as_of - cohort_revenue) > 0.01
+        or session_revenue > order_revenue + 0.01
 
 )
 

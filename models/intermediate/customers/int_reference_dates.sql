@@ -1,6 +1,7 @@
-{#- The single point in time the marts are computed as of: the as_of_date var when set (end of that
-    day), else the latest order or event in the data, so that a historical export is analysed as
-    of its own last day rather than as of today. -#}
+{#- The single point in time the marts are computed as of: with the as_of_date var set, the last
+    instant of that day (all of the day is known, nothing from the next midnight on), else the
+    latest order or event in the data, so that a historical export is analysed as of its own last
+    moment rather than as of today. Every as-of comparison is `<= as_of_at`. -#}
 with
 
 orders as (
@@ -26,7 +27,11 @@ latest_activity as (
 final as (
 
     {% if var('as_of_date') -%}
-        select cast({{ dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as date)") }} as timestamp) as as_of_at
+        select
+            {{ dbt.dateadd(
+                'microsecond', -1,
+                'cast(' ~ dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as date)") ~ ' as timestamp)',
+            ) }} as as_of_at
     {%- else -%}
         select max(activity_at) as as_of_at
         from latest_activity

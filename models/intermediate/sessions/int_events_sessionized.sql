@@ -12,16 +12,58 @@ event_types as (
 
 ),
 
-keyed as (
+entry_stage as (
+
+    select
+        journey_stage,
+        stage_order
+    from event_types
+    qualify row_number() over (order by stage_order, journey_stage) = 1
+
+),
+
+order_conversions as (
+
+    {#- The first purchase event of an order converts it. The same order's purchase event fired
+        again later (a reloaded or bookmarked confirmation page, in this session or another) is a
+        page visit, so no session, journey or funnel counts the order twice. -#}
+    select event_id
+    from events
+    where event_type = 'purchase' and order_id is not null
+    qualify row_number() over (partition by order_id order by event_at, event_id) = 1
+
+),
+
+purchases_flagged as (
 
     select
         events.*,
-        event_types.journey_stage,
-        event_types.stage_order,
-        coalesce(events.anonymous_id, 'customer:' || events.customer_id) as visitor_id
+        events.event_type = 'purchase'
+        and events.order_id is not null
+        and order_conversions.event_id is null as is_refired_purchase
     from events
+    left join order_conversions
+        on events.event_id = order_conversions.event_id
+
+),
+
+keyed as (
+
+    select
+        purchases_flagged.*,
+        case
+            when purchases_flagged.is_refired_purchase then entry_stage.journey_stage
+            else event_types.journey_stage
+        end as journey_stage,
+        case
+            when purchases_flagged.is_refired_purchase then entry_stage.stage_order
+            else event_types.stage_order
+        end as stage_order,
+        coalesce(purchases_flagged.anonymous_id, 'customer:' || purchases_flagged.customer_id) as visitor_id
+    from purchases_flagged
     inner join event_types
-        on events.event_type = event_types.event_type
+        on purchases_flagged.event_type = event_types.event_type
+    cross join entry_stage
 
 ),
 
@@ -90,6 +132,7 @@ final as (
         ) as event_number_in_session,
         stage_order,
         is_session_start = 1 as is_session_start,
+        is_refired_purchase,
         event_at
     from numbered
 

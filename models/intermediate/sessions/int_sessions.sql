@@ -65,12 +65,34 @@ channel_matches as (
 
 ),
 
+first_logins as (
+
+    {#- The customer who logged in first in the session, and when: a shared device can see two. -#}
+    select
+        session_id,
+        customer_id as logged_in_customer_id,
+        event_at as logged_in_at
+    from events
+    where customer_id is not null
+    qualify row_number() over (partition by session_id order by event_at, event_id) = 1
+
+),
+
+first_orders as (
+
+    select
+        session_id,
+        order_id as first_order_id
+    from events
+    where event_type = 'purchase' and order_id is not null and not is_refired_purchase
+    qualify row_number() over (partition by session_id order by event_at, event_id) = 1
+
+),
+
 session_metrics as (
 
     select
         session_id,
-        min(customer_id) as logged_in_customer_id,
-        min(case when event_type = 'purchase' then order_id end) as first_order_id,
         count(*) as events,
         count(case when event_type = 'page_view' then 1 end) as page_views,
         count(case when event_type = 'product_view' then 1 end) as product_views,
@@ -78,7 +100,7 @@ session_metrics as (
         count(case when event_type = 'add_to_cart' then 1 end) as cart_adds,
         count(case when event_type = 'remove_from_cart' then 1 end) as cart_removes,
         count(case when event_type = 'checkout_start' then 1 end) as checkouts,
-        count(case when event_type = 'purchase' then 1 end) as purchases,
+        count(case when event_type = 'purchase' and not is_refired_purchase then 1 end) as purchases,
         max(stage_order) as max_stage_order,
         min(event_at) as started_at,
         max(event_at) as ended_at
@@ -93,8 +115,8 @@ final as (
         session_metrics.session_id,
         landings_external.visitor_id,
         landings_external.anonymous_id,
-        session_metrics.logged_in_customer_id,
-        session_metrics.first_order_id,
+        first_logins.logged_in_customer_id,
+        first_orders.first_order_id,
         landings_external.landing_page,
         landings_external.referrer_domain,
         landings_external.utm_source,
@@ -110,6 +132,7 @@ final as (
         session_metrics.checkouts,
         session_metrics.purchases,
         session_metrics.max_stage_order,
+        first_logins.logged_in_at,
         session_metrics.started_at,
         session_metrics.ended_at,
         coalesce(
@@ -131,6 +154,10 @@ final as (
         on
             session_metrics.session_id = channel_matches.session_id
             and channel_matches.match_rank = 1
+    left join first_logins
+        on session_metrics.session_id = first_logins.session_id
+    left join first_orders
+        on session_metrics.session_id = first_orders.session_id
 
 )
 

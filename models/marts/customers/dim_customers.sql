@@ -6,15 +6,15 @@ customers as (
 
 ),
 
-orders as (
+known_orders as (
 
-    select * from {{ ref('int_orders_enriched') }}
+    select * from {{ ref('int_orders_as_of') }}
 
 ),
 
-sessions as (
+known_sessions as (
 
-    select * from {{ ref('int_sessions_attributed') }}
+    select * from {{ ref('int_sessions_as_of') }}
 
 ),
 
@@ -27,26 +27,6 @@ reference_dates as (
 lifecycle_thresholds as (
 
     select * from {{ ref('lifecycle_thresholds') }}
-
-),
-
-known_orders as (
-
-    {#- Only what had happened by the as-of time: with the as_of_date var set, later activity
-        in the data is ignored. -#}
-    select orders.*
-    from orders
-    inner join reference_dates
-        on orders.ordered_at <= reference_dates.as_of_at
-
-),
-
-known_sessions as (
-
-    select sessions.*
-    from sessions
-    inner join reference_dates
-        on sessions.started_at <= reference_dates.as_of_at
 
 ),
 
@@ -66,6 +46,7 @@ revenue_orders as (
         customer_id,
         ordered_at,
         net_revenue,
+        order_id,
         lag(ordered_at) over (partition by customer_id order by ordered_at, order_id) as previous_ordered_at
     from known_orders
     where is_revenue
@@ -91,7 +72,7 @@ last_order_gaps as (
         customer_id,
         {{ dbt.datediff('previous_ordered_at', 'ordered_at', 'day') }} as days_between_last_two_orders  -- noqa: LT05
     from revenue_orders
-    qualify row_number() over (partition by customer_id order by ordered_at desc) = 1
+    qualify row_number() over (partition by customer_id order by ordered_at desc, order_id desc) = 1
 
 ),
 
@@ -136,9 +117,7 @@ joined as (
 
     select
         customers.customer_id,
-        customers.email,
-        customers.first_name,
-        customers.last_name,
+        {{ email_hash('customers.email') }} as email_hash,
         customers.country,
         customers.city,
         coalesce(acquisition.acquisition_channel, 'unknown') as acquisition_channel,
@@ -187,26 +166,9 @@ scored as (
 
     select
         *,
-        {#- Quintile scores that give tied customers the same score: percent_rank is shared by
-            ties, unlike ntile, which would split one-order customers across several scores. -#}
-        case
-            when revenue_orders > 0
-                then cast(least(5, 1 + floor(5 * percent_rank() over (
-                        partition by revenue_orders > 0 order by days_since_last_order desc
-                    ))) as integer)
-        end as recency_score,
-        case
-            when revenue_orders > 0
-                then cast(least(5, 1 + floor(5 * percent_rank() over (
-                        partition by revenue_orders > 0 order by revenue_orders
-                    ))) as integer)
-        end as frequency_score,
-        case
-            when revenue_orders > 0
-                then cast(least(5, 1 + floor(5 * percent_rank() over (
-                        partition by revenue_orders > 0 order by revenue
-                    ))) as integer)
-        end as monetary_score,
+        {{ quintile_score('days_since_last_order desc', 'revenue_orders > 0') }} as recency_score,
+        {{ quintile_score('revenue_orders', 'revenue_orders > 0') }} as frequency_score,
+        {{ quintile_score('revenue', 'revenue_orders > 0') }} as monetary_score,
         case
             when revenue_orders = 0 then 'prospect'
             when days_since_last_order > churn_days then 'churned'
@@ -223,9 +185,7 @@ final as (
 
     select
         customer_id,
-        email,
-        first_name,
-        last_name,
+        email_hash,
         country,
         city,
         acquisition_channel,
@@ -242,8 +202,8 @@ final as (
         cast(returned_orders as integer) as returned_orders,
         cast(late_deliveries as integer) as late_deliveries,
         cast(sessions as integer) as sessions,
-        cast(revenue as double) as revenue,
-        cast(average_order_value as double) as average_order_value,
+        cast(revenue as decimal(18, 2)) as revenue,
+        cast(average_order_value as decimal(18, 2)) as average_order_value,
         cast(days_since_last_order as integer) as days_since_last_order,
         cast(tenure_days as integer) as tenure_days,
         signup_at,

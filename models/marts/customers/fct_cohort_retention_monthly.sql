@@ -2,25 +2,15 @@
     zero retained customers; 600 months bounds any realistic history. -#}
 with
 
-orders as (
+known_orders as (
 
-    select * from {{ ref('int_orders_enriched') }}
+    select * from {{ ref('int_orders_as_of') }}
 
 ),
 
 reference_dates as (
 
     select * from {{ ref('int_reference_dates') }}
-
-),
-
-known_orders as (
-
-    {#- Orders placed by the as-of time; with the as_of_date var set, later ones are ignored. -#}
-    select orders.*
-    from orders
-    inner join reference_dates
-        on orders.ordered_at <= reference_dates.as_of_at
 
 ),
 
@@ -102,7 +92,7 @@ final as (
         cast(cohort_grid.cohort_customers as integer) as cohort_customers,
         cast(coalesce(monthly_activity.active_customers, 0) as integer) as active_customers,
         cast(coalesce(monthly_activity.orders, 0) as integer) as orders,
-        cast(coalesce(monthly_activity.revenue, 0) as double) as revenue,
+        cast(coalesce(monthly_activity.revenue, 0) as decimal(18, 2)) as revenue,
         cast(coalesce(monthly_activity.active_customers, 0) as double) / cohort_grid.cohort_customers
             as retention_rate,
         cast(cohort_grid.cohort_month as date) as cohort_month,

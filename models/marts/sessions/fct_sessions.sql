@@ -26,14 +26,13 @@ orders as (
 
 order_purchase_events as (
 
-    {#- One purchase event per order, the first: a re-fired purchase (a reloaded confirmation
+    {#- The purchase event that converted each order: a re-fired one (a reloaded confirmation
         page) must not credit the order's revenue twice. -#}
     select
         session_id,
         order_id
     from events
-    where event_type = 'purchase' and order_id is not null
-    qualify row_number() over (partition by order_id order by event_at, event_id) = 1
+    where event_type = 'purchase' and order_id is not null and not is_refired_purchase
 
 ),
 
@@ -76,7 +75,7 @@ final as (
         cast(session_details.checkouts as integer) as checkouts,
         cast(session_details.purchases as integer) as purchases,
         cast(coalesce(session_revenue.orders, 0) as integer) as orders,
-        cast(coalesce(session_revenue.revenue, 0) as double) as revenue,
+        cast(coalesce(session_revenue.revenue, 0) as decimal(18, 2)) as revenue,
         cast(
             {{ dbt.datediff('session_details.started_at', 'session_details.ended_at', 'second') }} as integer  -- noqa: LT05
         ) as duration_seconds,

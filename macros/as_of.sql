@@ -1,0 +1,6 @@
+{#- Whether an order of int_orders_enriched counted as revenue at the point in time `at`: a revenue
+    order then, even when it was returned only later. Customer state as of a past date and churn
+    features at each cutoff judge orders by what was true at that moment, not by today's outcome. -#}
+{% macro is_revenue_at(orders, at) -%}
+    ({{ orders }}.is_revenue or ({{ orders }}.is_returned and {{ orders }}.returned_at > {{ at }}))
+{%- endmacro %}
