@@ -11,6 +11,9 @@ DEMO_CUSTOMERS ?= 5000
 SEED ?= 42
 DEMO_DIR := data/raw
 CI_DIR := target/ci
+# `make quick` builds this many demo customers.
+QUICK_CUSTOMERS ?= 600
+QUICK_DIR := target/quick
 
 # Benchmark scale for `make bench`.
 BENCH_CUSTOMERS ?= 100000
@@ -19,7 +22,7 @@ MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tes
 GENERATOR_FILES := $(shell find rawdata -name '*.py' 2>/dev/null)
 ML_FILES := $(shell find ml -name '*.py' 2>/dev/null)
 
-.PHONY: install data build test lint pytest dbt-ci bench bench-embeddings ml-report lock clean
+.PHONY: install data build test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings ml-report lock clean
 
 ## install: virtual environment with the pinned requirements and this project's packages
 install: $(VENV)/.installed
@@ -49,6 +52,9 @@ target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES) $(ML_FILES)
 ## test: lint, pytest, and a full dbt build (ML models trained from scratch) on a fresh DuckDB from fresh demo data
 test: lint pytest dbt-ci
 
+## quick: the inner loop, a few minutes: lint, unit tests and a full build of QUICK_CUSTOMERS demo customers
+quick: lint unit-test quick-build
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check rawdata ml tests benchmarks python_models
 	$(BIN)/ruff format --check rawdata ml tests benchmarks python_models
@@ -56,6 +62,15 @@ lint: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+unit-test: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not integration"
+
+quick-build: $(VENV)/.installed
+	rm -rf $(QUICK_DIR) && mkdir -p $(QUICK_DIR)
+	$(BIN)/python -m rawdata generate --out $(QUICK_DIR)/raw --customers $(QUICK_CUSTOMERS) --seed $(SEED)
+	RAW_DATA_DIR=$(QUICK_DIR)/raw WAREHOUSE_PATH=$(QUICK_DIR)/warehouse.duckdb ML_ARTIFACTS_DIR=$(QUICK_DIR)/ml_artifacts \
+	  $(DBT) build $(DBT_FLAGS) --target ci --target-path $(QUICK_DIR)/dbt-target
 
 dbt-ci: $(VENV)/.installed
 	rm -rf $(CI_DIR) && mkdir -p $(CI_DIR)

@@ -38,7 +38,7 @@ def test_past_as_of_date_builds_consistent_customer_state(tmp_path: Path) -> Non
         later = warehouse.execute(
             "select count(*) from marts.fct_orders where ordered_at > ?", [as_of[0][0]]
         ).fetchall()[0][0]
-    assert len(as_of) == 1 and str(as_of[0][0]).startswith("2026-04-01")
+    assert len(as_of) == 1 and str(as_of[0][0]) == f"{AS_OF} 23:59:59.999999"
     rows, distinct, min_recency, min_tenure, last_order = customers
     assert rows == distinct == staged
     assert min_recency >= 0 and min_tenure >= 0
