@@ -7,7 +7,7 @@ with
 purchase_stage as (
 
     select max(stage_order) as stage_order
-    from {{ ref('event_types') }}
+    from {{ ref('int_funnel_stages') }}
 
 ),
 

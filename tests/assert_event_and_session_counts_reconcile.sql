@@ -4,8 +4,9 @@ with
 
 entry_stage as (
 
-    select min(stage_order) as stage_order
-    from {{ ref('event_types') }}
+    select stage_order
+    from {{ ref('int_funnel_stages') }}
+    where is_entry_stage
 
 ),
 

@@ -14,11 +14,8 @@ event_types as (
 
 entry_stage as (
 
-    select
-        journey_stage,
-        stage_order
-    from event_types
-    qualify row_number() over (order by stage_order, journey_stage) = 1
+    select * from {{ ref('int_funnel_stages') }}
+    where is_entry_stage
 
 ),
 

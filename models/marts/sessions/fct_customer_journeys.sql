@@ -12,9 +12,9 @@ journey_steps as (
 
 ),
 
-event_types as (
+furthest_stages as (
 
-    select * from {{ ref('event_types') }}
+    select * from {{ ref('int_funnel_stages') }}
 
 ),
 
@@ -76,16 +76,6 @@ paths as (
         {{ dbt.listagg('journey_stage', "' > '", 'order by step_number') }} as stage_path,
         min(case when journey_stage = 'purchase' then entered_at end) as converted_at
     from journey_steps
-    group by 1
-
-),
-
-furthest_stages as (
-
-    select
-        stage_order,
-        min(journey_stage) as journey_stage
-    from event_types
     group by 1
 
 ),

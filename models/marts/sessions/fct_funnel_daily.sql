@@ -6,19 +6,9 @@ sessions as (
 
 ),
 
-event_types as (
-
-    select * from {{ ref('event_types') }}
-
-),
-
 funnel_stages as (
 
-    select
-        stage_order,
-        min(journey_stage) as journey_stage
-    from event_types
-    group by 1
+    select * from {{ ref('int_funnel_stages') }}
 
 ),
 
