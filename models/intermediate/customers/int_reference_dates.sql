@@ -1,6 +1,6 @@
 {#- The single point in time the marts are computed as of: with the as_of_date var set, the last
     instant of that day (all of the day is known, nothing from the next midnight on), else the
-    latest order or event in the data, so that a historical export is analysed as of its own last
+    latest order, event or signup in the data, so that a historical export is analysed as of its own last
     moment rather than as of today. Every as-of comparison is `<= as_of_at`. -#}
 with
 
@@ -16,11 +16,19 @@ events as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
 latest_activity as (
 
     select max(ordered_at) as activity_at from orders
     union all
     select max(event_at) as activity_at from events
+    union all
+    select max(signup_at) as activity_at from customers
 
 ),
 
