@@ -189,6 +189,19 @@ def test_rows_of_another_encoder_are_embedded_again(models: TextModels) -> None:
     assert again.column("review_id").to_pylist() == ["r1"]
 
 
+def test_rows_of_another_sentiment_model_are_scored_again(models: TextModels) -> None:
+    frame = reviews_frame()
+    columns = ["review_title", "review_body"]
+    training = frame[columns].assign(rating=[5, None, None, 1])
+    current = sentiment_table(frame, "review_id", columns, models, training).to_pandas()
+    existing = current[["review_id", "text_hash", "model_version"]].copy()
+    assert sentiment_table(frame, "review_id", columns, models, training, existing).num_rows == 0
+    existing.loc[3, "model_version"] = "sentiment-0123456789ab"
+    again = sentiment_table(frame, "review_id", columns, models, training, existing).to_pandas()
+    assert again["review_id"].tolist() == ["r4"]
+    assert again["model_version"].tolist() == [current.loc[3, "model_version"]]
+
+
 def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path) -> None:
     cutoff = pd.Timestamp("2026-06-01")
     features = pd.DataFrame(
