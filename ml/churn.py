@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
+from ml.auc_confidence import CI_LEVEL
 from ml.churn_calibration import (
     CALIBRATION_METHODS,
     ProbabilityCalibrator,
@@ -117,6 +118,8 @@ class ChurnConfig:
             "calibration_folds": self.calibration_folds,
             "validation_fraction": self.validation_fraction,
             "baseline_feature": self.baseline_feature,
+            # The metrics stored with a model include these intervals (ml.auc_confidence).
+            "auc_intervals": f"DeLong {CI_LEVEL}",
         }
 
 

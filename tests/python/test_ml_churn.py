@@ -199,7 +199,8 @@ def test_metrics_and_files_are_stored(model: ChurnModel, store: ArtifactStore) -
         "auc", "pr_auc", "brier", "log_loss", "ece", "brier_raw", "log_loss_raw", "ece_raw",
         "baseline_feature", "baseline_auc", "positive_rate", "train_positive_rate", "n_train",
         "n_valid", "split_strategy", "train_cutoffs", "validation_cutoff", "calibration_method",
-        "best_iteration", "feature_importance_gain",
+        "best_iteration", "feature_importance_gain", "ci_level", "auc_ci_low", "auc_ci_high",
+        "auc_minus_baseline", "auc_minus_baseline_ci_low", "auc_minus_baseline_ci_high",
     }  # fmt: skip
     assert set(model.metrics) == expected_keys
     gain = model.metrics["feature_importance_gain"]
@@ -307,3 +308,17 @@ def test_bad_columns_are_clear_errors(features: pd.DataFrame, tmp_path: Path) ->
         train_churn(features.assign(segment="vip"), [*FEATURES, "segment"], config, store)
     with pytest.raises(ValueError, match="risk thresholds"):
         replace(config, high_risk_threshold=0.2)
+
+
+def test_auc_and_its_gain_over_the_baseline_come_with_confidence_intervals(
+    model: ChurnModel,
+) -> None:
+    metrics = model.metrics
+    assert metrics["ci_level"] == 0.95
+    assert metrics["auc_ci_low"] < metrics["auc"] < metrics["auc_ci_high"]
+    assert metrics["auc_ci_high"] - metrics["auc_ci_low"] < 0.15
+    gain = metrics["auc"] - metrics["baseline_auc"]
+    assert metrics["auc_minus_baseline"] == pytest.approx(gain)
+    assert metrics["auc_minus_baseline_ci_low"] < gain < metrics["auc_minus_baseline_ci_high"]
+    # Late deliveries drive churn more than recency does: the model is significantly better.
+    assert metrics["auc_minus_baseline_ci_low"] > 0
