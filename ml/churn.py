@@ -43,6 +43,7 @@ from ml.churn_data import (
     validation_metrics,
 )
 from ml.churn_drivers import top_drivers
+from ml.settings import CHURN_HIGH_RISK_THRESHOLD, CHURN_MEDIUM_RISK_THRESHOLD
 
 TASK = "churn"
 MODEL_FILE = "model.txt"
@@ -69,8 +70,8 @@ class ChurnConfig:
     calibration_folds: int = 5
     # Only used when a single labelled cutoff exists: share of customers held out for validation.
     validation_fraction: float = 0.2
-    high_risk_threshold: float = 0.6
-    medium_risk_threshold: float = 0.3
+    high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
+    medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
     top_drivers: int = 3
     min_training_rows: int = 200
     min_class_rows: int = 20

@@ -2,8 +2,9 @@
 
 The dbt models only read relations and hand DataFrames here. Texts are composed from several
 columns (a review's title and body), hashed, and compared with what the incremental table already
-holds, so that only new or changed texts are embedded and scored. Rows without any text are kept
-with status `skipped_no_text` rather than dropped, so every input row is accounted for.
+holds, so that only new or changed texts are embedded and scored, and rows of another model
+than the one in use are computed again, so a table never mixes models. Rows without any text are
+kept with status `skipped_no_text` rather than dropped, so every input row is accounted for.
 """
 
 from __future__ import annotations
