@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from ml.artifacts import ArtifactStore
+from ml.auc_confidence import auc_intervals
 from ml.churn import ChurnConfig, ChurnModel, train_churn
 
 FEATURES = [
@@ -322,3 +324,23 @@ def test_auc_and_its_gain_over_the_baseline_come_with_confidence_intervals(
     assert metrics["auc_minus_baseline_ci_low"] < gain < metrics["auc_minus_baseline_ci_high"]
     # Late deliveries drive churn more than recency does: the model is significantly better.
     assert metrics["auc_minus_baseline_ci_low"] > 0
+
+
+def test_delong_intervals_agree_with_a_bootstrap() -> None:
+    rng = np.random.default_rng(0)
+    labels = (rng.random(1500) < 0.3).astype(int)
+    model = labels * 0.8 + rng.normal(size=1500)
+    baseline = np.round(labels * 0.3 + rng.normal(size=1500))  # ties, as a day count has
+    intervals = auc_intervals(labels, model, baseline)
+    assert intervals["auc_ci_low"] < roc_auc_score(labels, model) < intervals["auc_ci_high"]
+    aucs, differences = [], []
+    for _ in range(400):
+        rows = rng.integers(0, len(labels), len(labels))
+        aucs.append(roc_auc_score(labels[rows], model[rows]))
+        differences.append(aucs[-1] - roc_auc_score(labels[rows], baseline[rows]))
+    low, high = np.percentile(aucs, [2.5, 97.5])
+    assert intervals["auc_ci_low"] == pytest.approx(low, abs=0.01)
+    assert intervals["auc_ci_high"] == pytest.approx(high, abs=0.01)
+    low, high = np.percentile(differences, [2.5, 97.5])
+    assert intervals["auc_minus_baseline_ci_low"] == pytest.approx(low, abs=0.015)
+    assert intervals["auc_minus_baseline_ci_high"] == pytest.approx(high, abs=0.015)
