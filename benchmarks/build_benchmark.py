@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.dbt_run import ROOT, dbt_build, warehouse_path
+from benchmarks.dbt_run import ROOT, SQL_ONLY, dbt_build, warehouse_path
 
 
 def _peak_child_rss_mib() -> float:
@@ -83,7 +83,7 @@ def main() -> int:
     warehouse_path(args.workdir).unlink(missing_ok=True)
     if not args.keep_artifacts:
         shutil.rmtree(args.workdir / "ml_artifacts", ignore_errors=True)
-    exclude = ["--exclude", "path:python_models+"] if args.skip_ml else []
+    exclude = SQL_ONLY if args.skip_ml else ()
     started = time.perf_counter()
     dbt_build(raw_dir, args.workdir, *exclude)
     build_seconds = time.perf_counter() - started

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
+from ml.auc_confidence import CI_LEVEL
 from ml.churn_calibration import (
     CALIBRATION_METHODS,
     ProbabilityCalibrator,
@@ -42,6 +43,7 @@ from ml.churn_data import (
     validation_metrics,
 )
 from ml.churn_drivers import top_drivers
+from ml.settings import CHURN_HIGH_RISK_THRESHOLD, CHURN_MEDIUM_RISK_THRESHOLD
 
 TASK = "churn"
 MODEL_FILE = "model.txt"
@@ -68,8 +70,8 @@ class ChurnConfig:
     calibration_folds: int = 5
     # Only used when a single labelled cutoff exists: share of customers held out for validation.
     validation_fraction: float = 0.2
-    high_risk_threshold: float = 0.6
-    medium_risk_threshold: float = 0.3
+    high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
+    medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
     top_drivers: int = 3
     min_training_rows: int = 200
     min_class_rows: int = 20
@@ -117,6 +119,8 @@ class ChurnConfig:
             "calibration_folds": self.calibration_folds,
             "validation_fraction": self.validation_fraction,
             "baseline_feature": self.baseline_feature,
+            # The metrics stored with a model include these intervals (ml.auc_confidence).
+            "auc_intervals": f"DeLong {CI_LEVEL}",
         }
 
 

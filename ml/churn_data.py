@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit
 
+from ml.auc_confidence import auc_intervals
 from ml.churn_calibration import ranking_metrics
 
 if TYPE_CHECKING:
@@ -99,12 +100,15 @@ def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
 
 
 def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig) -> dict[str, Any]:
-    """Ranking metrics of the model and of the recency-only baseline, plus the split's shape."""
+    """Ranking metrics of the model and of the recency-only baseline with confidence intervals
+    (for the AUC and for the model's AUC minus the baseline's), plus the split's shape."""
     labels = split.valid[config.label_column].to_numpy()
+    baseline = _baseline_scores(split.valid, config.baseline_feature)
     return {
         **ranking_metrics(raw_valid, labels),
+        **auc_intervals(labels, raw_valid, baseline),
         "baseline_feature": config.baseline_feature,
-        "baseline_auc": _baseline_auc(split.valid, labels, config.baseline_feature),
+        "baseline_auc": None if baseline is None else float(roc_auc_score(labels, baseline)),
         "positive_rate": float(labels.mean()),
         "train_positive_rate": float(split.train[config.label_column].mean()),
         "n_train": len(split.train),
@@ -117,16 +121,15 @@ def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig)
     }
 
 
-def _baseline_auc(valid: pd.DataFrame, labels: np.ndarray, feature: str | None) -> float | None:
-    """AUC of the feature itself as the score, higher meaning more churn (no fitting, no tuning).
+def _baseline_scores(valid: pd.DataFrame, feature: str | None) -> np.ndarray | None:
+    """The baseline's score: the feature itself, higher meaning more churn (no fitting, no tuning).
 
     Missing values get the median so they neither help nor hurt the baseline.
     """
     if feature is None or feature not in valid.columns:
         return None
     score = valid[feature].astype(float)
-    score = score.fillna(score.median()).fillna(0.0)
-    return float(roc_auc_score(labels, score))
+    return score.fillna(score.median()).fillna(0.0).to_numpy()
 
 
 def _require_both_classes(rows: pd.DataFrame, which: str, config: ChurnConfig) -> None:

@@ -1,8 +1,8 @@
 """Rows of ml_churn_scores: train on the labelled cutoffs, score the as-of snapshot.
 
-The feature table comes from dbt (int_customer_features_pit); every numeric column that is not a
-key, label or snapshot marker is a feature, so a feature added in SQL reaches the model without a
-change here.
+The feature table comes from dbt (ml_churn_features); its features are the ones declared in
+ml/churn_features.py, and a column that is neither a declared feature nor excluded is an error,
+so nothing becomes a feature unnoticed.
 """
 
 from __future__ import annotations
@@ -16,16 +16,9 @@ import pyarrow as pa
 from ml.artifacts import ArtifactStore
 from ml.churn import ChurnConfig, ChurnModel, train_churn
 from ml.churn_data import InsufficientChurnData
+from ml.churn_features import feature_columns
 from ml.settings import MLSettings
 
-NOT_FEATURES = {
-    "customer_cutoff_id",
-    "customer_id",
-    "cutoff_number",
-    "is_churned",
-    "is_scoring_snapshot",
-    "cutoff_at",
-}
 MODEL_NAME = "lightgbm-churn"
 SCORED = "scored"
 INSUFFICIENT_HISTORY = "insufficient_history"
@@ -49,15 +42,6 @@ SCHEMA = pa.schema(
 logger = logging.getLogger(__name__)
 
 
-def feature_columns(features: pd.DataFrame) -> list[str]:
-    """Numeric columns other than keys and labels, in table order."""
-    return [
-        column
-        for column in features.columns
-        if column not in NOT_FEATURES and pd.api.types.is_numeric_dtype(features[column])
-    ]
-
-
 def churn_score_table(
     features: pd.DataFrame, settings: MLSettings
 ) -> tuple[pa.Table, ChurnModel | None]:
@@ -67,7 +51,7 @@ def churn_score_table(
     snapshot customer still gets a row, with status `insufficient_history`, no probability and
     a warning in the log that says what to change; the returned model is then None.
     """
-    columns = feature_columns(features)
+    columns = feature_columns(features.columns)
     config = ChurnConfig(
         horizon_days=settings.churn_horizon_days,
         high_risk_threshold=settings.churn_high_risk_threshold,

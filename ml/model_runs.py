@@ -1,4 +1,7 @@
-"""Rows of ml_model_runs: one per trained model in use, read back from the artifact store.
+"""Rows of ml_model_runs: one per model in use, read back from the artifact store.
+
+"In use" means some row of an ML table carries its version; the sentiment tables re-score rows of
+an older model, so a replaced model drops out of the table with its last row.
 
 The store already holds each model's metadata (data window, training rows, metrics); this module
 flattens the metrics every dashboard asks for into columns and keeps the full set as JSON.
@@ -19,7 +22,12 @@ from ml.artifacts import ArtifactMetadata, ArtifactStore
 METRIC_COLUMNS = {
     "validation_auc": "auc",
     "validation_pr_auc": "pr_auc",
+    "validation_auc_ci_low": "auc_ci_low",
+    "validation_auc_ci_high": "auc_ci_high",
     "baseline_auc": "baseline_auc",
+    "auc_minus_baseline": "auc_minus_baseline",
+    "auc_minus_baseline_ci_low": "auc_minus_baseline_ci_low",
+    "auc_minus_baseline_ci_high": "auc_minus_baseline_ci_high",
     "brier_score": "brier",
     "expected_calibration_error": "ece",
     "accuracy": "accuracy",

@@ -6,6 +6,10 @@ review), so the default `supervised` strategy learns from the shop's own rated r
 sentence embeddings with one on word n-grams of the texts (see `RatingClassifier`), choosing
 regularisation and combination by cross-validation. Quality is measured on a stratified, seeded
 held-out split and stored with the model, whose views are then refitted on all rated texts.
+A rated text is not scored by that refitted model, which has seen its rating and would mostly
+repeat it: it gets its out-of-fold score, from views and combiner fitted on the other folds
+(texts grouped by content, so a duplicate never sits on both sides), stored with the model.
+Unrated texts and support tickets get the refitted model's score.
 Classes are weighted to balance, because most reviews are 5-star and a model that never predicts
 neutral or negative is useless for churn features; the probabilities therefore weigh the three
 classes equally rather than reflect how common each is, and held-out log loss and Brier score
@@ -32,7 +36,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
@@ -53,6 +57,8 @@ LABELS = ("negative", "neutral", "positive")
 STRATEGIES = ("supervised", "zero_shot", "sequence_classifier")
 TASK = "sentiment"
 MODEL_FILE = "classifier.joblib"
+OUT_OF_FOLD_FILE = "out_of_fold.parquet"
+PROBABILITY_COLUMNS = ["p_negative", "p_neutral", "p_positive"]
 OUTPUT_COLUMNS = [
     "sentiment_label",
     "p_negative",
@@ -150,6 +156,7 @@ class SentimentConfig:
             "embedding_c": list(self.embedding_c),
             "text_c": list(self.text_c) if self.text_features else None,
             "cv_folds": self.cv_folds,
+            "rated_texts_scored": "out of fold",
             "test_fraction": self.test_fraction,
             "max_training_rows": self.max_training_rows,
             "seed": self.seed,
@@ -166,18 +173,45 @@ class Scorer(Protocol):
 
 @dataclass
 class SentimentModel:
-    """A ready sentiment scorer; `reused` says it was loaded from the store, not trained."""
+    """A ready sentiment scorer; `reused` says it was loaded from the store, not trained.
+
+    `out_of_fold` holds the out-of-fold probabilities of the texts a supervised model was trained
+    on (PROBABILITY_COLUMNS, indexed by the text's sha256 in hex).
+    """
 
     strategy: str
     model_version: str
     metrics: dict[str, Any]
     scorer: Scorer
     reused: bool = False
+    out_of_fold: pd.DataFrame | None = None
 
-    def predict(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> pd.DataFrame:
+    def predict(
+        self,
+        embeddings: np.ndarray,
+        texts: Sequence[str] | None = None,
+        ratings: Sequence[float] | None = None,
+    ) -> pd.DataFrame:
         """One row per embedding with OUTPUT_COLUMNS. A supervised model that learnt from words
-        needs the `texts` the embeddings were computed from."""
+        needs the `texts` the embeddings were computed from.
+
+        With `ratings` (NaN where a text has none), a rated text the model was trained on gets
+        its out-of-fold score instead of the refitted model's.
+        """
         probabilities = self.scorer.predict_proba(embeddings, texts)
+        if ratings is not None and self.out_of_fold is not None and len(self.out_of_fold):
+            if texts is None:
+                raise ValueError("out-of-fold scores are found by text: pass the texts")
+            rated = ~np.isnan(_numeric(ratings))
+            keys = [
+                text_key(text).hex() if known else ""
+                for text, known in zip(texts, rated, strict=True)
+            ]
+            positions = self.out_of_fold.index.get_indexer(keys)
+            trained = rated & (positions >= 0)
+            probabilities = np.array(probabilities, dtype=np.float64)
+            oof = self.out_of_fold[PROBABILITY_COLUMNS].to_numpy(dtype=np.float64)
+            probabilities[trained] = oof[positions[trained]]
         return sentiment_frame(probabilities, self.strategy, self.model_version)
 
 
@@ -190,7 +224,8 @@ class RatingClassifier:
     vocabulary and still works where the encoder does not know the language. A third one (the
     combiner) is fitted on the two views' out-of-fold log-probabilities, so it learns how far
     to trust each view, including a view whose probabilities are poorly scaled.
-    The views are refitted on all rows; the combiner keeps its out-of-fold fit.
+    The views are refitted on all rows, the combiner on their out-of-fold probabilities over
+    all rows.
     """
 
     embedding_model: Pipeline
@@ -251,7 +286,7 @@ def score_texts(
     encoder = encoder or load_text_encoder(None, device)
     embeddings = embed_texts(texts, encoder, device, cache)
     model = fit_sentiment(texts, embeddings, ratings, encoder=encoder, store=store, config=config)
-    return model.predict(embeddings, texts)
+    return model.predict(embeddings, texts, ratings)
 
 
 def fit_sentiment(
@@ -437,10 +472,12 @@ def _supervised_model(
     directory = store.directory(TASK, version)
 
     stored = store.find(TASK, version)
-    if stored is not None and (directory / MODEL_FILE).exists():
+    complete = (directory / MODEL_FILE).exists() and (directory / OUT_OF_FOLD_FILE).exists()
+    if stored is not None and complete:
         logger.info("sentiment: loading stored model %s (trained %s)", version, stored.trained_at)
         classifier = joblib.load(directory / MODEL_FILE)
-        return SentimentModel("supervised", version, stored.metrics, classifier, reused=True)
+        out_of_fold = pd.read_parquet(directory / OUT_OF_FOLD_FILE).set_index("text_sha256")
+        return SentimentModel("supervised", version, stored.metrics, classifier, True, out_of_fold)
 
     rows = training["row"].to_numpy()
     if len(rows) > config.max_training_rows:
@@ -451,9 +488,17 @@ def _supervised_model(
             random_state=config.seed,
         )
     logger.info("sentiment: training model %s on %d rated texts", version, len(rows))
-    classifier, metrics = _fit(embeddings[rows], texts[rows], labels[rows], config)
+    classifier, metrics, probabilities = _fit(embeddings[rows], texts[rows], labels[rows], config)
+    # Copies of a text share a fold, hence one out-of-fold score: keep one row per text.
+    out_of_fold = (
+        pd.DataFrame(probabilities, columns=PROBABILITY_COLUMNS)
+        .assign(text_sha256=[text_key(text).hex() for text in texts[rows]])
+        .drop_duplicates("text_sha256")
+        .set_index("text_sha256")
+    )
     directory.mkdir(parents=True, exist_ok=True)
     joblib.dump(classifier, directory / MODEL_FILE)
+    out_of_fold.reset_index().to_parquet(directory / OUT_OF_FOLD_FILE, index=False)
     metadata = ArtifactMetadata(
         task=TASK,
         model_version=version,
@@ -474,14 +519,15 @@ def _supervised_model(
         metrics["n_test"],
         metrics["views"],
     )
-    return SentimentModel("supervised", version, metrics, classifier)
+    return SentimentModel("supervised", version, metrics, classifier, out_of_fold=out_of_fold)
 
 
 def _fit(
     embeddings: np.ndarray, texts: np.ndarray, labels: np.ndarray, config: SentimentConfig
-) -> tuple[RatingClassifier, dict[str, Any]]:
+) -> tuple[RatingClassifier, dict[str, Any], np.ndarray]:
     """Choose each view's C and fit the combiner on the training split by cross-validation,
-    measure on the held-out split, then refit the views on all rows."""
+    measure on the held-out split, then refit on all rows. Also returns every row's out-of-fold
+    probabilities (see `_out_of_fold`)."""
     train, test = train_test_split(
         np.arange(len(labels)),
         test_size=config.test_fraction,
@@ -502,11 +548,11 @@ def _fit(
         )
     combiner = None
     if "text" in chosen:
-        combiner = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
+        combiner = _combiner().fit(
             _stacked(out_of_fold["embeddings"], out_of_fold["text"]), labels[train]
         )
 
-    def fitted(rows: np.ndarray) -> RatingClassifier:
+    def fitted(rows: np.ndarray, combiner: LogisticRegression | None) -> RatingClassifier:
         text = chosen.get("text")
         return RatingClassifier(
             clone(chosen["embeddings"]).fit(embeddings[rows], labels[rows]),
@@ -514,7 +560,7 @@ def _fit(
             combiner,
         )
 
-    held_out = fitted(train)
+    held_out = fitted(train, combiner)
     metrics = evaluate(labels[test], held_out.predict_proba(embeddings[test], texts[test]))
     metrics["views"] = {
         "embeddings": _view_metrics(held_out.embedding_model, embeddings[test], labels[test])
@@ -528,7 +574,52 @@ def _fit(
         },
         "class_counts": {label: int(np.sum(labels == label)) for label in LABELS},
     }
-    return fitted(np.arange(len(labels))), metrics
+    out_of_fold, full_combiner = _out_of_fold(chosen, embeddings, texts, labels, config)
+    oof_metrics = evaluate(labels, out_of_fold)
+    metrics["out_of_fold"] = {
+        "n": len(labels),
+        "accuracy": oof_metrics["accuracy"],
+        "macro_f1": oof_metrics["macro_f1"],
+    }
+    return fitted(np.arange(len(labels)), full_combiner), metrics, out_of_fold
+
+
+def _out_of_fold(
+    chosen: dict[str, Pipeline],
+    embeddings: np.ndarray,
+    texts: np.ndarray,
+    labels: np.ndarray,
+    config: SentimentConfig,
+) -> tuple[np.ndarray, LogisticRegression | None]:
+    """Every row's probabilities from the chosen views fitted on the other folds, combined by a
+    combiner also fitted on the other folds; and the combiner fitted on all rows' out-of-fold
+    view probabilities, for the refitted model.
+
+    Folds are stratified by class and grouped by text, so copies of a text fall in one fold.
+    Hand-written rather than `cross_val_predict`, because the stacked model is two pipelines and
+    a combiner on their outputs, and the combiner's own out-of-fold step needs the same folds.
+    """
+    folds = StratifiedGroupKFold(config.cv_folds, shuffle=True, random_state=config.seed)
+    groups = pd.factorize(pd.Series(texts, dtype=object))[0]
+    splits = list(folds.split(embeddings, labels, groups))
+    inputs = {"embeddings": embeddings, "text": texts}
+    views = {name: np.zeros((len(labels), len(LABELS))) for name in chosen}
+    for fit_rows, held_rows in splits:
+        for name, pipeline in chosen.items():
+            model = clone(pipeline).fit(inputs[name][fit_rows], labels[fit_rows])
+            views[name][held_rows] = _ordered_proba(model, inputs[name][held_rows])
+    if "text" not in views:
+        return views["embeddings"], None
+    stacked = _stacked(views["embeddings"], views["text"])
+    combined = np.zeros((len(labels), len(LABELS)))
+    for fit_rows, held_rows in splits:
+        combiner = _combiner().fit(stacked[fit_rows], labels[fit_rows])
+        combined[held_rows] = _ordered_proba(combiner, stacked[held_rows])
+    return combined, _combiner().fit(stacked, labels)
+
+
+def _combiner() -> LogisticRegression:
+    return LogisticRegression(class_weight="balanced", max_iter=2000)
 
 
 def _embedding_pipeline() -> Pipeline:

@@ -13,6 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# The defaults of the churn vars in dbt_project.yml, which dbt always passes; these apply to runs
+# outside dbt, and ml/churn.py takes its defaults from here.
+CHURN_HORIZON_DAYS = 90
+CHURN_HIGH_RISK_THRESHOLD = 0.6
+CHURN_MEDIUM_RISK_THRESHOLD = 0.3
+
 
 def _text(value: Any) -> str | None:
     """Empty strings and the literal 'None' that Jinja renders for a null var mean 'not set'."""
@@ -32,9 +38,9 @@ class MLSettings:
     sentiment_model_path: str | None = None
     sentiment_label_map: Mapping[str, str] = field(default_factory=dict)
     artifacts_dir: str | None = None
-    churn_horizon_days: int = 90
-    churn_high_risk_threshold: float = 0.6
-    churn_medium_risk_threshold: float = 0.3
+    churn_horizon_days: int = CHURN_HORIZON_DAYS
+    churn_high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
+    churn_medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any] | None) -> MLSettings:
@@ -46,9 +52,13 @@ class MLSettings:
             sentiment_model_path=_text(meta.get("sentiment_model_path")),
             sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
             artifacts_dir=_text(meta.get("ml_artifacts_dir")),
-            churn_horizon_days=_positive_days(meta.get("churn_horizon_days"), 90),
-            churn_high_risk_threshold=_probability(meta, "churn_high_risk_threshold", 0.6),
-            churn_medium_risk_threshold=_probability(meta, "churn_medium_risk_threshold", 0.3),
+            churn_horizon_days=_positive_days(meta.get("churn_horizon_days"), CHURN_HORIZON_DAYS),
+            churn_high_risk_threshold=_probability(
+                meta, "churn_high_risk_threshold", CHURN_HIGH_RISK_THRESHOLD
+            ),
+            churn_medium_risk_threshold=_probability(
+                meta, "churn_medium_risk_threshold", CHURN_MEDIUM_RISK_THRESHOLD
+            ),
         )
 
 

@@ -2,15 +2,16 @@
 
 The dbt models only read relations and hand DataFrames here. Texts are composed from several
 columns (a review's title and body), hashed, and compared with what the incremental table already
-holds, so that only new or changed texts are embedded and scored. Rows without any text are kept
-with status `skipped_no_text` rather than dropped, so every input row is accounted for.
+holds, so that only new or changed texts are embedded and scored, and rows of another model
+than the one in use are computed again, so a table never mixes models. Rows without any text are
+kept with status `skipped_no_text` rather than dropped, so every input row is accounted for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -23,9 +24,9 @@ import pyarrow as pa
 from ml.artifacts import ArtifactMetadata, ArtifactStore
 from ml.device import DeviceConfig, resolve_device
 from ml.embeddings import EmbeddingCache, embed_texts
-from ml.sentiment import SentimentConfig, fit_sentiment, score_texts
+from ml.sentiment import SentimentConfig, classify_texts, fit_sentiment, sentiment_frame
 from ml.settings import MLSettings
-from ml.text_models import TextEncoder, load_text_encoder
+from ml.text_models import TextEncoder, load_sequence_classifier, load_text_encoder
 
 EMBEDDED = "embedded"
 SCORED = "scored"
@@ -208,6 +209,15 @@ def embedding_table(
     )
 
 
+@dataclass
+class SentimentScorer:
+    """The sentiment model in use: its version, and how it scores texts (ratings NaN where a
+    text has none; None for texts that are never rated, such as tickets)."""
+
+    model_version: str
+    score: Callable[[list[str], np.ndarray | None], pd.DataFrame]
+
+
 def sentiment_table(
     frame: pd.DataFrame,
     id_column: str,
@@ -215,19 +225,42 @@ def sentiment_table(
     models: TextModels,
     training: pd.DataFrame,
     existing: pd.DataFrame | None = None,
+    rating_column: str | None = None,
 ) -> pa.Table:
     """Sentiment of new or changed texts, from a model learnt on `training` (text columns + rating).
 
     `training` is the shop's rated reviews; reviews score themselves with it and support tickets
     borrow it. With too few rated reviews the model falls back to zero-shot and says so.
+    Rows of `existing` scored by another model version than the one in use count as changed
+    (as embedding_table does for another encoder), so the table never mixes models. Rated rows
+    (`rating_column`) the model was trained on get their out-of-fold score.
     """
     texts = compose_texts(frame, text_columns)
+    scorer = _sentiment_scorer(training, models) if texts.notna().any() else None
+    if scorer is not None and existing is not None and "model_version" in existing:
+        versions = existing["model_version"]
+        stale = (versions.notna() & (versions != scorer.model_version)).to_numpy()
+        if stale.any():
+            logger.info(
+                "%s: %d rows were scored by another sentiment model (%s); scoring them with %s",
+                id_column,
+                int(stale.sum()),
+                ", ".join(sorted(set(versions[stale]))),
+                scorer.model_version,
+            )
+            existing = existing[~stale]
     hashes = pd.Series([text_hash(text) for text in texts], index=texts.index, dtype=object)
     todo = pending(frame, id_column, hashes, existing)
     frame, texts, hashes = frame[todo], texts[todo], hashes[todo]
     has_text = texts.notna().to_numpy()
     result = pd.DataFrame({id_column: frame[id_column].to_numpy(), "text_hash": hashes.to_numpy()})
-    scores = _score(texts[has_text].tolist(), training, models) if has_text.any() else None
+    scores = None
+    if scorer is not None and has_text.any():
+        ratings = None
+        if rating_column is not None:
+            ratings = pd.to_numeric(frame[rating_column]).to_numpy(dtype=float, na_value=np.nan)
+            ratings = ratings[has_text]
+        scores = scorer.score(texts[has_text].tolist(), ratings)
     columns = ["sentiment_label", "p_negative", "p_neutral", "p_positive", "sentiment_score"]
     for column in columns:
         result[column] = None
@@ -253,18 +286,25 @@ def sentiment_table(
     return pa.Table.from_pandas(result, schema=schema, preserve_index=False)
 
 
-def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.DataFrame:
-    """Score `texts` with the model learnt from the rated training texts (reused when unchanged)."""
+def _sentiment_scorer(training: pd.DataFrame, models: TextModels) -> SentimentScorer:
+    """The model learnt from the rated training texts (reused when unchanged), or the configured
+    classifier. Run on every build, since its version decides which rows are current; a stored
+    model and cached embeddings make that cheap."""
     config = SentimentConfig(
         strategy=models.settings.sentiment_strategy,
         sequence_model_path=models.settings.sentiment_model_path,
         sequence_label_map=models.settings.sentiment_label_map,
     )
     if config.strategy == "sequence_classifier":
-        scores = score_texts(texts, None, device=models.device, store=models.store, config=config)
-        version = scores["sentiment_model_version"].iloc[0]
+        classifier = load_sequence_classifier(config.sequence_model_path, models.device)
+        version = classifier.model_id
         _record_untrained(models.store, version, config.strategy, config, {})
-        return scores
+
+        def classify(texts: list[str], ratings: np.ndarray | None) -> pd.DataFrame:
+            probabilities = classify_texts(texts, classifier, config.sequence_label_map)
+            return sentiment_frame(probabilities, config.strategy, version)
+
+        return SentimentScorer(version, classify)
     rated = training[training["rating"].notna()]
     training_texts = compose_texts(rated, [c for c in rated.columns if c != "rating"])
     keep = training_texts.notna().to_numpy()
@@ -280,7 +320,11 @@ def _score(texts: list[str], training: pd.DataFrame, models: TextModels) -> pd.D
     )
     if model.strategy != "supervised":
         _record_untrained(models.store, model.model_version, model.strategy, config, model.metrics)
-    return model.predict(models.embed(texts), texts)
+
+    def predict(texts: list[str], ratings: np.ndarray | None) -> pd.DataFrame:
+        return model.predict(models.embed(texts), texts, ratings)
+
+    return SentimentScorer(model.model_version, predict)
 
 
 def _record_untrained(

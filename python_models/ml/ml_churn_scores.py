@@ -7,6 +7,6 @@ from ml.settings import MLSettings, log_progress
 def model(dbt, session):
     dbt.config(materialized="table")
     log_progress()
-    features = dbt.ref("int_customer_features_pit").df()
+    features = dbt.ref("ml_churn_features").df()
     scores, _ = churn_score_table(features, MLSettings.from_meta(dbt.config.get("meta")))
     return scores

@@ -1,4 +1,5 @@
-"""Sentiment of reviews, learnt from the shop's own ratings; new or edited reviews only."""
+"""Sentiment of reviews, learnt from the shop's own ratings; new or edited reviews, and every
+review when the model changed (rated reviews scored out of fold)."""
 
 from ml.settings import MLSettings, log_progress
 from ml.text_tables import TextModels, incremental_state, sentiment_table
@@ -18,10 +19,16 @@ def model(dbt, session):
     existing = None
     if dbt.is_incremental:
         existing = incremental_state(
-            session, dbt.this, "review_id", reviews["review_id"], ["text_hash"]
+            session, dbt.this, "review_id", reviews["review_id"], ["text_hash", "model_version"]
         )
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     training = reviews[["review_title", "review_body", "rating"]]
     return sentiment_table(
-        reviews, "review_id", ["review_title", "review_body"], models, training, existing
+        reviews,
+        "review_id",
+        ["review_title", "review_body"],
+        models,
+        training,
+        existing,
+        rating_column="rating",
     )

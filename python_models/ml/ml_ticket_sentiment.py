@@ -1,4 +1,5 @@
-"""Sentiment of support tickets, scored by the model learnt from rated reviews; new tickets only."""
+"""Sentiment of support tickets, scored by the model learnt from rated reviews; new or edited
+tickets, and every ticket when the model changed."""
 
 from ml.settings import MLSettings, log_progress
 from ml.text_tables import TextModels, incremental_state, sentiment_table
@@ -19,7 +20,7 @@ def model(dbt, session):
     existing = None
     if dbt.is_incremental:
         existing = incremental_state(
-            session, dbt.this, "ticket_id", tickets["ticket_id"], ["text_hash"]
+            session, dbt.this, "ticket_id", tickets["ticket_id"], ["text_hash", "model_version"]
         )
     models = TextModels(MLSettings.from_meta(dbt.config.get("meta")))
     return sentiment_table(

@@ -9,13 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmarks.dbt_run import dbt_build, warehouse_path
+from benchmarks.dbt_run import SQL_ONLY, dbt_build, warehouse_path
 from rawdata.demo import generate
 
 pytestmark = pytest.mark.integration
 
 # The SQL layers only: these checks are about the marts, not the ML tables.
-SQL_ONLY = ("--exclude", "path:python_models", "int_customer_features_pit+")
 AS_OF = "2026-03-31"
 AS_OF_END = f"timestamp '{AS_OF} 23:59:59.999999'"
 

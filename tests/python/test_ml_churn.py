@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from ml.artifacts import ArtifactStore
+from ml.auc_confidence import auc_intervals
 from ml.churn import ChurnConfig, ChurnModel, train_churn
 
 FEATURES = [
@@ -199,7 +201,8 @@ def test_metrics_and_files_are_stored(model: ChurnModel, store: ArtifactStore) -
         "auc", "pr_auc", "brier", "log_loss", "ece", "brier_raw", "log_loss_raw", "ece_raw",
         "baseline_feature", "baseline_auc", "positive_rate", "train_positive_rate", "n_train",
         "n_valid", "split_strategy", "train_cutoffs", "validation_cutoff", "calibration_method",
-        "best_iteration", "feature_importance_gain",
+        "best_iteration", "feature_importance_gain", "ci_level", "auc_ci_low", "auc_ci_high",
+        "auc_minus_baseline", "auc_minus_baseline_ci_low", "auc_minus_baseline_ci_high",
     }  # fmt: skip
     assert set(model.metrics) == expected_keys
     gain = model.metrics["feature_importance_gain"]
@@ -307,3 +310,37 @@ def test_bad_columns_are_clear_errors(features: pd.DataFrame, tmp_path: Path) ->
         train_churn(features.assign(segment="vip"), [*FEATURES, "segment"], config, store)
     with pytest.raises(ValueError, match="risk thresholds"):
         replace(config, high_risk_threshold=0.2)
+
+
+def test_auc_and_its_gain_over_the_baseline_come_with_confidence_intervals(
+    model: ChurnModel,
+) -> None:
+    metrics = model.metrics
+    assert metrics["ci_level"] == 0.95
+    assert metrics["auc_ci_low"] < metrics["auc"] < metrics["auc_ci_high"]
+    assert metrics["auc_ci_high"] - metrics["auc_ci_low"] < 0.15
+    gain = metrics["auc"] - metrics["baseline_auc"]
+    assert metrics["auc_minus_baseline"] == pytest.approx(gain)
+    assert metrics["auc_minus_baseline_ci_low"] < gain < metrics["auc_minus_baseline_ci_high"]
+    # Late deliveries drive churn more than recency does: the model is significantly better.
+    assert metrics["auc_minus_baseline_ci_low"] > 0
+
+
+def test_delong_intervals_agree_with_a_bootstrap() -> None:
+    rng = np.random.default_rng(0)
+    labels = (rng.random(1500) < 0.3).astype(int)
+    model = labels * 0.8 + rng.normal(size=1500)
+    baseline = np.round(labels * 0.3 + rng.normal(size=1500))  # ties, as a day count has
+    intervals = auc_intervals(labels, model, baseline)
+    assert intervals["auc_ci_low"] < roc_auc_score(labels, model) < intervals["auc_ci_high"]
+    aucs, differences = [], []
+    for _ in range(400):
+        rows = rng.integers(0, len(labels), len(labels))
+        aucs.append(roc_auc_score(labels[rows], model[rows]))
+        differences.append(aucs[-1] - roc_auc_score(labels[rows], baseline[rows]))
+    low, high = np.percentile(aucs, [2.5, 97.5])
+    assert intervals["auc_ci_low"] == pytest.approx(low, abs=0.01)
+    assert intervals["auc_ci_high"] == pytest.approx(high, abs=0.01)
+    low, high = np.percentile(differences, [2.5, 97.5])
+    assert intervals["auc_minus_baseline_ci_low"] == pytest.approx(low, abs=0.015)
+    assert intervals["auc_minus_baseline_ci_high"] == pytest.approx(high, abs=0.015)

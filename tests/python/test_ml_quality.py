@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import dbt_build
 
+from benchmarks.dbt_run import dbt_build as run_dbt_build
+from ml.churn_features import CHURN_FEATURES, NOT_FEATURES
 from rawdata.demo import generate
 from rawdata.demo.evaluation import evaluate_ml
 
@@ -70,6 +72,54 @@ def test_sentiment_is_learnt_from_ratings(demo: tuple[Path, Path, dict[str, Any]
     assert min(supervised["per_class_f1"].values()) > 0.5, sentiment
 
 
+def test_every_built_feature_table_column_is_declared(
+    demo: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    warehouse, _, _ = demo
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        columns = connection.sql(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'ml' and table_name = 'ml_churn_features'"
+        ).fetchall()
+    assert {name for (name,) in columns} == set(CHURN_FEATURES) | set(NOT_FEATURES)
+
+
+def test_auc_gate_errors_only_when_significantly_under_the_floor(
+    demo: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    warehouse, _, _ = demo
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (auc,) = connection.sql(
+            "select validation_auc from ml.ml_model_runs where task = 'churn'"
+        ).fetchall()[0]
+
+    def gate(floor: float) -> tuple[int, str]:
+        result = run_dbt_build(
+            warehouse.parent / "raw",
+            warehouse.parent,
+            "--select", "assert_churn_validation_auc_above_floor",
+            "assert_churn_validation_auc_point_above_floor",
+            "--vars", f"{{churn_min_validation_auc: {floor}}}",
+            capture=True,
+        )  # fmt: skip
+        return result.returncode, result.stdout
+
+    # Just over the point estimate but inside its confidence interval: noise, a warning.
+    returncode, output = gate(round(auc + 0.005, 4))
+    assert returncode == 0, output[-4000:]
+    assert "WARN=1" in output, output[-4000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (low, high, gain_low, gain_high), *_ = connection.sql(
+            "select validation_auc_ci_low, validation_auc_ci_high, auc_minus_baseline_ci_low, "
+            "auc_minus_baseline_ci_high from ml.ml_model_runs where task = 'churn'"
+        ).fetchall()
+    assert low < auc < high and high > auc + 0.005
+    assert gain_low < gain_high
+    # The whole interval under the floor: an error.
+    returncode, output = gate(round(min(high + 0.01, 0.999), 4))
+    assert returncode != 0 and "ERROR=1" in output, output[-4000:]
+
+
 def test_rebuild_with_nothing_changed_recomputes_nothing(
     demo: tuple[Path, Path, dict[str, Any]],
 ) -> None:
@@ -102,6 +152,17 @@ def test_rebuild_after_edits_scores_only_changed_texts_and_drops_removed_ones(
             "select review_id from ml.ml_review_embeddings where embedded_at > ?", [last_embedded]
         ).fetchall()
         staged = connection.sql("select count(*) from staging.stg_shop__reviews").fetchall()[0][0]
+        versions = connection.sql(
+            "select distinct model_version from ml.ml_review_sentiment where status = 'scored' "
+            "union select distinct model_version from ml.ml_ticket_sentiment "
+            "where status = 'scored'"
+        ).fetchall()
+        sentiment_runs = connection.sql(
+            "select model_version from ml.ml_model_runs where task like 'sentiment%'"
+        ).fetchall()
     assert not ids & set(removed)
     assert len(ids) == staged
     assert recomputed == [(edited,)]
+    # An edited rated review retrains the sentiment model: every row is scored by the new one,
+    # and ml_model_runs lists that model alone.
+    assert len(versions) == 1 and sentiment_runs == versions

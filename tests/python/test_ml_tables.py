@@ -3,6 +3,7 @@ tables, customer vectors, churn scores without enough history, and model runs.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -10,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import yaml
 
 from ml.artifacts import ArtifactStore, frame_hash
+from ml.churn_features import CHURN_FEATURES, NOT_FEATURES
 from ml.churn_tables import INSUFFICIENT_HISTORY, SCHEMA, churn_score_table
 from ml.customer_vectors import SOURCE_WEIGHTS, customer_embedding_table
 from ml.model_runs import model_runs_table
@@ -189,6 +192,19 @@ def test_rows_of_another_encoder_are_embedded_again(models: TextModels) -> None:
     assert again.column("review_id").to_pylist() == ["r1"]
 
 
+def test_rows_of_another_sentiment_model_are_scored_again(models: TextModels) -> None:
+    frame = reviews_frame()
+    columns = ["review_title", "review_body"]
+    training = frame[columns].assign(rating=[5, None, None, 1])
+    current = sentiment_table(frame, "review_id", columns, models, training).to_pandas()
+    existing = current[["review_id", "text_hash", "model_version"]].copy()
+    assert sentiment_table(frame, "review_id", columns, models, training, existing).num_rows == 0
+    existing.loc[3, "model_version"] = "sentiment-0123456789ab"
+    again = sentiment_table(frame, "review_id", columns, models, training, existing).to_pandas()
+    assert again["review_id"].tolist() == ["r4"]
+    assert again["model_version"].tolist() == [current.loc[3, "model_version"]]
+
+
 def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path) -> None:
     cutoff = pd.Timestamp("2026-06-01")
     features = pd.DataFrame(
@@ -196,8 +212,7 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
             "customer_cutoff_id": ["k1", "k2", "k3"],
             "customer_id": ["c1", "c2", "c1"],
             "cutoff_number": [0, 0, 1],
-            "days_since_last_order": [3.0, 40.0, 10.0],
-            "orders_total": [2.0, 1.0, 1.0],
+            **{column: [3.0, 40.0, 10.0] for column in CHURN_FEATURES},
             "is_churned": [None, None, 0],
             "is_scoring_snapshot": [True, True, False],
             "cutoff_at": [cutoff, cutoff, cutoff - pd.Timedelta(days=90)],
@@ -211,6 +226,42 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
     assert (rows["status"] == INSUFFICIENT_HISTORY).all()
     assert rows["churn_probability"].isna().all() and rows["model_version"].isna().all()
     assert (rows["snapshot_at"] == cutoff).all()
+
+
+def test_a_feature_table_column_neither_feature_nor_excluded_is_an_error(tmp_path: Path) -> None:
+    cutoff = pd.Timestamp("2026-06-01")
+    features = pd.DataFrame(
+        {
+            "customer_cutoff_id": ["k1", "k2"],
+            "customer_id": ["c1", "c2"],
+            "cutoff_number": [0, 0],
+            **{column: [1.0, 2.0] for column in CHURN_FEATURES},
+            "is_churned": [None, None],
+            "is_scoring_snapshot": [True, True],
+            "cutoff_at": [cutoff, cutoff],
+        }
+    )
+    table, _ = churn_score_table(features, MLSettings(artifacts_dir=str(tmp_path)))
+    assert table.num_rows == 2
+    with pytest.raises(ValueError, match="new_signal"):
+        churn_score_table(features.assign(new_signal=3.0), MLSettings(artifacts_dir=str(tmp_path)))
+
+
+def test_the_feature_table_yaml_declares_exactly_the_churn_features() -> None:
+    """Every column of ml_churn_features is documented, and marked a feature exactly when
+    CHURN_FEATURES lists it; the SQL selects the same columns."""
+    root = Path(__file__).resolve().parents[2] / "python_models" / "ml"
+    models = yaml.safe_load((root / "_ml__models.yml").read_text())["models"]
+    table = next(model for model in models if model["name"] == "ml_churn_features")
+    marked = {
+        column["name"]: column.get("config", {}).get("meta", {}).get("churn_feature", False)
+        for column in table["columns"]
+    }
+    assert set(marked) == set(CHURN_FEATURES) | set(NOT_FEATURES)
+    assert [name for name, feature in marked.items() if feature] == list(CHURN_FEATURES)
+    final = (root / "ml_churn_features.sql").read_text().split("final as (")[1]
+    selected = re.findall(r"^\s+(?:\w+\.|.* as )(\w+),?$", final.split("from features")[0], re.M)
+    assert selected == list(marked)
 
 
 def test_settings_from_dbt_meta() -> None:

@@ -508,3 +508,50 @@ def test_sequence_classifier_needs_a_path(
     config = SentimentConfig(strategy="sequence_classifier")
     with pytest.raises(ModelLoadError, match="sentiment_model_path"):
         score_texts(["ok"], device=cpu, store=ArtifactStore(tmp_path), config=config)
+
+
+def test_rated_texts_get_out_of_fold_scores_and_unrated_ones_the_full_fit(
+    encoder: TextEncoder, cpu: DeviceConfig, tmp_path: Path
+) -> None:
+    """A rated text is scored by a model that never saw it, so its score cannot repeat its rating.
+
+    Half the texts carry a marker word the model can learn; the other half are one unique word
+    each with a rating that nothing predicts. A model refitted on all rows memorises those words;
+    scored out of fold, they are guessed no better than chance.
+    """
+    rng = random.Random(5)
+    marker = {1.0: "grontz", 3.0: "mevel", 5.0: "florbi"}
+    texts, ratings = [], []
+    for number in range(120):
+        rating = (1.0, 3.0, 5.0)[number % 3]
+        texts.append(f"{marker[rating]} item number {number}")
+        ratings.append(rating)
+    letters = "bcdfghjklmnpqrstvwxz"
+    for number in range(120):
+        texts.append("".join(rng.choices(letters, k=9)))
+        ratings.append((1.0, 3.0, 5.0)[number % 3])
+    store = ArtifactStore(tmp_path)
+    unrated = texts[120:150]
+    scores = score_texts(
+        texts + unrated,
+        ratings + [np.nan] * len(unrated),
+        device=cpu,
+        store=store,
+        encoder=encoder,
+        config=SMALL_DATA,
+    )
+    expected = np.asarray([{1.0: "negative", 3.0: "neutral", 5.0: "positive"}[r] for r in ratings])
+    labels = scores["sentiment_label"].to_numpy()
+    assert np.mean(labels[:120] == expected[:120]) > 0.9  # learnt words are still known
+    assert np.mean(labels[120:240] == expected[120:240]) < 0.55  # unique words are not
+    model = fit_sentiment(
+        texts,
+        embed_texts(texts, encoder, cpu),
+        ratings,
+        encoder=encoder,
+        store=store,
+        config=SMALL_DATA,
+    )
+    assert model.reused
+    full_fit = model.predict(embed_texts(unrated, encoder, cpu), unrated)
+    pd.testing.assert_frame_equal(scores.iloc[240:].reset_index(drop=True), full_fit)

@@ -4,7 +4,9 @@
     happened at that very moment counts as known. The population at each cutoff is customers
     with a revenue order by then and not yet churned by
     the lifecycle definition (last order within churn_days), the same rule for training and
-    scoring, so the model is trained on the customers it will score. -#}
+    scoring, so the model is trained on the customers it will score. Review sentiment, which
+    comes from the ML layer, is joined in there (ml_churn_features), so this model and every
+    SQL layer build without it. -#}
 with
 
 cutoffs as (
@@ -43,12 +45,6 @@ reviews as (
 
 ),
 
-review_sentiment as (
-
-    select * from {{ ref('ml_review_sentiment') }}
-
-),
-
 lifecycle_thresholds as (
 
     select * from {{ ref('lifecycle_thresholds') }}
@@ -65,10 +61,10 @@ churn_threshold as (
 
 orders_at_cutoff as (
 
-    {#- Orders placed by each training cutoff, as they stood then: an order returned after the
-        cutoff was still revenue at it. The scoring snapshot takes orders as dim_customers does,
-        so both agree on who is an active customer. Cancellations carry no timestamp, so they are
-        not used. -#}
+    {#- Orders placed by each cutoff, as they stood then: an order returned after the cutoff was
+        still revenue at it. The same rule holds at the scoring snapshot, as in the customer marts,
+        which take returns as of the as-of time too, so both agree on who is an active customer.
+        Cancellations carry no timestamp, so they are not used. -#}
     select
         cutoffs.cutoff_at,
         orders.customer_id,
@@ -78,12 +74,7 @@ orders_at_cutoff as (
         orders.is_late_delivery,
         orders.delivery_delay_days,
         orders.net_item_amount,
-        orders.is_revenue
-        or (
-            not cutoffs.is_scoring_snapshot
-            and orders.is_returned
-            and orders.returned_at > cutoffs.cutoff_at
-        ) as is_revenue_at_cutoff
+        {{ is_revenue_at('orders', 'cutoffs.cutoff_at') }} as is_revenue_at_cutoff
     from cutoffs
     inner join orders
         on cutoffs.cutoff_at >= orders.ordered_at
@@ -171,13 +162,10 @@ review_features as (
         reviews.customer_id,
         count(*) as reviews_total,
         avg(reviews.rating) as avg_review_rating,
-        count(case when reviews.rating <= 2 then 1 end) as negative_reviews,
-        avg(review_sentiment.sentiment_score) as avg_review_sentiment
+        count(case when reviews.rating <= 2 then 1 end) as negative_reviews
     from cutoffs
     inner join reviews
         on cutoffs.cutoff_at >= reviews.created_at
-    left join review_sentiment
-        on reviews.review_id = review_sentiment.review_id
     group by 1, 2
 
 ),
@@ -197,13 +185,7 @@ future_orders as (
             and orders.ordered_at <= {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
     where
         not cutoffs.is_scoring_snapshot
-        and (
-            orders.is_revenue
-            or (
-                orders.is_returned
-                and orders.returned_at > {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
-            )
-        )
+        and {{ is_revenue_at('orders', dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at')) }}
     group by 1, 2
 
 ),
@@ -261,7 +243,6 @@ final as (
         cast(coalesce(review_features.reviews_total, 0) as double) as reviews_total,
         cast(coalesce(review_features.negative_reviews, 0) as double) as negative_reviews,
         cast(review_features.avg_review_rating as double) as avg_review_rating,
-        cast(review_features.avg_review_sentiment as double) as avg_review_sentiment,
         case
             when population.is_scoring_snapshot then null
             when future_orders.orders_in_horizon > 0 then 0
