@@ -3,6 +3,7 @@ nothing changed re-embeds, re-scores and retrains nothing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from conftest import dbt_build
 
 from benchmarks.dbt_run import dbt_build as run_dbt_build
+from benchmarks.dbt_run import warehouse_path
 from ml.churn_features import CHURN_FEATURES, NOT_FEATURES
 from rawdata.demo import generate
 from rawdata.demo.evaluation import evaluate_ml
@@ -43,10 +45,24 @@ def _snapshot(warehouse: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, dict[str, Any]]]:
-    """A clean 3,000-customer demo warehouse; yields its path, the truth folder and its state."""
-    root = tmp_path_factory.mktemp("ml_quality")
-    generate(out_dir=root / "raw", customers=3000, seed=42, truth_dir=root / "truth")
-    warehouse = dbt_build(root / "raw", root)
+    """A clean demo warehouse; yields its path, the truth folder and its state.
+
+    `make test` builds its demo warehouse (with the truth) once in `make dbt-ci` and names its
+    folder in DEMO_WAREHOUSE_DIR, so these tests read and rebuild that one; without the variable
+    a 3,000-customer warehouse is built here.
+    """
+    built = os.environ.get("DEMO_WAREHOUSE_DIR")
+    if built:
+        root = Path(built)
+        warehouse = warehouse_path(root)
+        assert warehouse.exists() and (root / "truth").is_dir(), (
+            f"DEMO_WAREHOUSE_DIR={built} holds no built demo warehouse with its truth folder: "
+            "run `make dbt-ci` first or unset the variable"
+        )
+    else:
+        root = tmp_path_factory.mktemp("ml_quality")
+        generate(out_dir=root / "raw", customers=3000, seed=42, truth_dir=root / "truth")
+        warehouse = dbt_build(root / "raw", root)
     yield warehouse, root / "truth", _snapshot(warehouse)
 
 
