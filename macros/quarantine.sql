@@ -10,9 +10,10 @@
 {%- endmacro %}
 
 {#- Timestamps later than the build time plus `future_tolerance_hours` cannot be true: clocks of
-    misconfigured devices and placeholder dates such as 2099-01-01 land here. -#}
+    misconfigured devices and placeholder dates such as 2099-01-01 land here. The build time is
+    taken in UTC, like every staged timestamp, whatever the host's time zone. -#}
 {% macro future_cutoff() -%}
-    {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'cast(' ~ dbt.current_timestamp() ~ ' as timestamp)') }}
+    {{ dbt.dateadd('hour', var('future_tolerance_hours'), "timezone('UTC', " ~ dbt.current_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- True when a text shows encoding damage: the Unicode replacement character, C0 control
