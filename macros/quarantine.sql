@@ -30,7 +30,8 @@
 
 {#- Adds `quarantine_reason` to a checked relation: the row's own defect, or, for the second and
     later clean rows sharing a key, 'duplicate_<key>'. `order_by` decides which copy is kept (the
-    first), e.g. the most recently updated one. -#}
+    first), e.g. the most recently updated one; copies that tie on it are ordered by their whole
+    content, so the same rows keep the same copy whatever order the export lists them in. -#}
 {% macro flag_duplicates(relation, key, order_by) -%}
     select
         *,
@@ -38,7 +39,8 @@
             row_defect,
             case
                 when row_number() over (
-                    partition by {{ key }}, row_defect is null order by {{ order_by }}
+                    partition by {{ key }}, row_defect is null
+                    order by {{ order_by }}, cast(to_json({{ relation }}) as varchar)
                 ) > 1 then 'duplicate_{{ key }}'
             end
         ) as quarantine_reason
