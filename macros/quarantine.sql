@@ -22,10 +22,10 @@
     regexp_matches({{ column }}, '\x{FFFD}|[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}]|Ã[\x{80}-\x{BF}]|â€')
 {%- endmacro %}
 
-{#- A trimmed text, with empty and whitespace-only values turned into null: an empty review body
-    means "no text", which is not a defect. -#}
+{#- A text trimmed of spaces, tabs and line breaks, with empty and whitespace-only values turned
+    into null: an empty review body means "no text", which is not a defect. -#}
 {% macro clean_text(column) -%}
-    nullif(trim({{ column }}), '')
+    nullif(trim({{ column }}, ' ' || chr(9) || chr(10) || chr(13)), '')
 {%- endmacro %}
 
 {#- Adds `quarantine_reason` to a checked relation: the row's own defect, or, for the second and
