@@ -31,18 +31,26 @@
 {#- Adds `quarantine_reason` to a checked relation: the row's own defect, or, for the second and
     later clean rows sharing a key, 'duplicate_<key>'. `order_by` decides which copy is kept (the
     first), e.g. the most recently updated one; copies that tie on it are ordered by their whole
-    content, so the same rows keep the same copy whatever order the export lists them in. -#}
+    content, so the same rows keep the same copy whatever order the export lists them in. The
+    content (as JSON, DuckDB's to_json) is computed only for keys that have copies. -#}
 {% macro flag_duplicates(relation, key, order_by) -%}
     select
-        *,
+        * exclude (key_copies),
         coalesce(
             row_defect,
             case
                 when row_number() over (
                     partition by {{ key }}, row_defect is null
-                    order by {{ order_by }}, cast(to_json({{ relation }}) as varchar)
+                    order by
+                        {{ order_by }},
+                        case when key_copies > 1 then cast(to_json(counted) as varchar) end
                 ) > 1 then 'duplicate_{{ key }}'
             end
         ) as quarantine_reason
-    from {{ relation }}
+    from (
+        select
+            *,
+            count(*) over (partition by {{ key }}, row_defect is null) as key_copies
+        from {{ relation }}
+    ) as counted
 {%- endmacro %}
