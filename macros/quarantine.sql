@@ -10,9 +10,10 @@
 {%- endmacro %}
 
 {#- Timestamps later than the build time plus `future_tolerance_hours` cannot be true: clocks of
-    misconfigured devices and placeholder dates such as 2099-01-01 land here. -#}
+    misconfigured devices and placeholder dates such as 2099-01-01 land here. The build time is
+    taken in UTC, like every staged timestamp, whatever the host's time zone. -#}
 {% macro future_cutoff() -%}
-    {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'cast(' ~ dbt.current_timestamp() ~ ' as timestamp)') }}
+    {{ dbt.dateadd('hour', var('future_tolerance_hours'), "timezone('UTC', " ~ dbt.current_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- True when a text shows encoding damage: the Unicode replacement character, C0 control
@@ -21,25 +22,35 @@
     regexp_matches({{ column }}, '\x{FFFD}|[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}]|Ã[\x{80}-\x{BF}]|â€')
 {%- endmacro %}
 
-{#- A trimmed text, with empty and whitespace-only values turned into null: an empty review body
-    means "no text", which is not a defect. -#}
+{#- A text trimmed of spaces, tabs and line breaks, with empty and whitespace-only values turned
+    into null: an empty review body means "no text", which is not a defect. -#}
 {% macro clean_text(column) -%}
-    nullif(trim({{ column }}), '')
+    nullif(trim({{ column }}, ' ' || chr(9) || chr(10) || chr(13)), '')
 {%- endmacro %}
 
 {#- Adds `quarantine_reason` to a checked relation: the row's own defect, or, for the second and
     later clean rows sharing a key, 'duplicate_<key>'. `order_by` decides which copy is kept (the
-    first), e.g. the most recently updated one. -#}
+    first), e.g. the most recently updated one; copies that tie on it are ordered by their whole
+    content, so the same rows keep the same copy whatever order the export lists them in. The
+    content (as JSON, DuckDB's to_json) is computed only for keys that have copies. -#}
 {% macro flag_duplicates(relation, key, order_by) -%}
     select
-        *,
+        * exclude (key_copies),
         coalesce(
             row_defect,
             case
                 when row_number() over (
-                    partition by {{ key }}, row_defect is null order by {{ order_by }}
+                    partition by {{ key }}, row_defect is null
+                    order by
+                        {{ order_by }},
+                        case when key_copies > 1 then cast(to_json(counted) as varchar) end
                 ) > 1 then 'duplicate_{{ key }}'
             end
         ) as quarantine_reason
-    from {{ relation }}
+    from (
+        select
+            *,
+            count(*) over (partition by {{ key }}, row_defect is null) as key_copies
+        from {{ relation }}
+    ) as counted
 {%- endmacro %}

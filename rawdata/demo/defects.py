@@ -21,7 +21,12 @@ from rawdata.demo.arrowkit import TS
 PLAN: dict[str, tuple[tuple[str, float], ...]] = {
     "customers": (("null_key", 0.4), ("bad_encoding", 0.6)),
     "products": (("negative_price", 1.0),),
-    "orders": (("null_key", 0.3), ("orphan_fk", 0.35), ("future_timestamp", 0.35)),
+    "orders": (
+        ("null_key", 0.25),
+        ("orphan_fk", 0.3),
+        ("future_timestamp", 0.3),
+        ("negative_price", 0.15),
+    ),
     "order_items": (("negative_price", 0.5), ("orphan_fk", 0.5)),
     "payments": (("null_key", 1.0),),
     "events": (
@@ -62,6 +67,7 @@ TARGET = {
     ("orders", "null_key"): "order_id",
     ("orders", "orphan_fk"): "customer_id",
     ("orders", "future_timestamp"): "ordered_at",
+    ("orders", "negative_price"): "shipping_amount",
     ("order_items", "negative_price"): "unit_price",
     ("order_items", "orphan_fk"): "order_id",
     ("payments", "null_key"): "order_id",

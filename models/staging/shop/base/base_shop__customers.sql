@@ -15,8 +15,11 @@ typed as (
         {{ clean_text('cast(last_name as varchar)') }} as last_name,
         {{ clean_text('cast(country as varchar)') }} as country,
         {{ clean_text('cast(city as varchar)') }} as city,
-        try_cast(signup_at as timestamp) as signup_at,
-        try_cast(updated_at as timestamp) as updated_at
+        {{ parse_timestamp('signup_at') }} as signup_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        -- the raw text of each value that is there but does not parse, for the record
+        {{ unparsed_text('signup_at', parse_timestamp('signup_at')) }} as raw_signup_at,
+        {{ unparsed_text('updated_at', parse_timestamp('updated_at')) }} as raw_updated_at
     from source
 
 ),
@@ -27,6 +30,7 @@ checked as (
         *,
         {{ first_failed_check([
             ('customer_id is null', 'missing_customer_id'),
+            ('raw_signup_at is not null', 'invalid_signup_at'),
             ('signup_at is null', 'missing_signup_at'),
             ('signup_at > ' ~ future_cutoff(), 'future_signup_at'),
         ]) }} as row_defect

@@ -38,7 +38,9 @@ typed as (
             else 'other'
         end as device,
         {{ clean_text('cast(search_query as varchar)') }} as search_query,
-        try_cast(event_ts as timestamp) as event_at
+        {{ parse_timestamp('event_ts') }} as event_at,
+        -- the raw text of each value that is there but does not parse, for the record
+        {{ unparsed_text('event_ts', parse_timestamp('event_ts')) }} as raw_event_ts
     from source
 
 ),
@@ -50,6 +52,7 @@ checked as (
         {{ first_failed_check([
             ('typed.event_id is null', 'missing_event_id'),
             ('typed.event_type is null', 'missing_event_type'),
+            ('typed.raw_event_ts is not null', 'invalid_event_ts'),
             ('typed.event_at is null', 'missing_event_ts'),
             ('typed.anonymous_id is null and typed.customer_id is null', 'missing_visitor'),
             ('typed.event_at > ' ~ future_cutoff(), 'future_event_ts'),

@@ -14,8 +14,11 @@ typed as (
         {{ clean_text('cast(description as varchar)') }} as description,
         lower({{ clean_text('cast(category as varchar)') }}) as category,
         {{ clean_text('cast(brand as varchar)') }} as brand,
-        try_cast(price as double) as price,
-        try_cast(created_at as timestamp) as created_at
+        {{ parse_amount('price') }} as price,
+        {{ parse_timestamp('created_at') }} as created_at,
+        -- the raw text of each value that is there but does not parse, for the record
+        {{ unparsed_text('price', parse_amount('price')) }} as raw_price,
+        {{ unparsed_text('created_at', parse_timestamp('created_at')) }} as raw_created_at
     from source
 
 ),

@@ -33,8 +33,11 @@ typed as (
         cast(product_id as varchar) as product_id,
         {{ clean_text('cast(title as varchar)') }} as review_title,
         {{ clean_text('cast(body as varchar)') }} as review_body,
-        try_cast(rating as integer) as rating,
-        try_cast(created_at as timestamp) as created_at
+        {{ parse_integer('rating') }} as rating,
+        {{ parse_timestamp('created_at') }} as created_at,
+        -- the raw text of each value that is there but does not parse, for the record
+        {{ unparsed_text('rating', parse_integer('rating')) }} as raw_rating,
+        {{ unparsed_text('created_at', parse_timestamp('created_at')) }} as raw_created_at
     from source
 
 ),
@@ -46,6 +49,7 @@ checked as (
         {{ first_failed_check([
             ('typed.review_id is null', 'missing_review_id'),
             ('typed.customer_id is null', 'missing_customer_id'),
+            ('typed.raw_created_at is not null', 'invalid_created_at'),
             ('typed.created_at is null', 'missing_created_at'),
             ('typed.created_at > ' ~ future_cutoff(), 'future_created_at'),
             ('typed.rating not between 1 and 5', 'rating_out_of_range'),

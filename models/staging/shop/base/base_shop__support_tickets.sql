@@ -28,8 +28,11 @@ typed as (
         {{ clean_text('cast(subject as varchar)') }} as ticket_subject,
         {{ clean_text('cast(body as varchar)') }} as ticket_body,
         lower({{ clean_text('cast(status as varchar)') }}) as ticket_status,
-        try_cast(created_at as timestamp) as created_at,
-        try_cast(resolved_at as timestamp) as resolved_at
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('resolved_at') }} as resolved_at,
+        -- the raw text of each value that is there but does not parse, for the record
+        {{ unparsed_text('created_at', parse_timestamp('created_at')) }} as raw_created_at,
+        {{ unparsed_text('resolved_at', parse_timestamp('resolved_at')) }} as raw_resolved_at
     from source
 
 ),
@@ -41,6 +44,7 @@ checked as (
         {{ first_failed_check([
             ('typed.ticket_id is null', 'missing_ticket_id'),
             ('typed.customer_id is null', 'missing_customer_id'),
+            ('typed.raw_created_at is not null', 'invalid_created_at'),
             ('typed.created_at is null', 'missing_created_at'),
             ('typed.created_at > ' ~ future_cutoff(), 'future_created_at'),
             (has_encoding_damage("coalesce(typed.ticket_subject, '') || ' ' || coalesce(typed.ticket_body, '')"), 'damaged_text_encoding'),
