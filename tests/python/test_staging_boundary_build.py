@@ -19,16 +19,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from benchmarks.dbt_run import dbt_build, warehouse_path
+from benchmarks.dbt_run import SQL_ONLY, dbt_build, warehouse_path
 from rawdata.contract import TABLES
 from rawdata.demo import generate
 
 pytestmark = pytest.mark.integration
 
-SQL_LAYERS = (
-    "--select", "resource_type:seed", "staging+",
-    "--exclude", "path:python_models", "int_customer_features_pit+",
-)  # fmt: skip
 KEYS = {
     "customers": "customer_id",
     "products": "product_id",
@@ -62,7 +58,7 @@ MESSY_RATE = 0.05
 
 
 def _build(raw_dir: Path, workdir: Path, *args: str) -> duckdb.DuckDBPyConnection:
-    result = dbt_build(raw_dir, workdir, *SQL_LAYERS, *args, capture=True)
+    result = dbt_build(raw_dir, workdir, *SQL_ONLY, *args, capture=True)
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}"
     return duckdb.connect(str(warehouse_path(workdir)), read_only=True)
 
