@@ -15,30 +15,36 @@
     case when {{ parsed }} is null then {{ raw_text(column) }} end
 {%- endmacro %}
 
-{#- Money as decimal(18, 2). Besides plain numbers, text in the forms shop exports use:
-    a decimal comma (`12,50`), a currency symbol or code before or after the number (`$12.50`,
-    `€ 9,99`, `R$ 10,00`, `12.50 EUR`), and thousands separators in either style (`1,234.00`,
-    `1.234,56`, `1 234,56` with spaces, no-break spaces or apostrophes). A lone comma followed by
-    exactly three digits (`1,234`) is a thousands separator; a lone dot is always the decimal
-    point. Anything else (`n/a`, `12.50.5`) is null. -#}
+{#- Money as decimal(18, 2). A typed number (a Parquet double) is rounded to the cent. Text may
+    take the forms shop exports use: a decimal comma (`12,50`), a currency symbol or ISO code
+    before or after the number (`$12.50`, `€ 9,99`, `R$ 10,00`, `12.50 EUR`), and thousands
+    separators in either style (`1,234.00`, `1.234,56`, `1 234,56` with spaces, no-break spaces or
+    apostrophes). A lone comma followed by exactly three digits (`1,234`) is a thousands
+    separator. Text is never rounded: more than two decimals (`12.345`, and so `1.234`, which
+    may mean 1234) does not parse and is recorded, as does any other text (`n/a`, `12 pcs`). -#}
 {% macro parse_amount(column) -%}
-    {%- set text = "regexp_replace(regexp_replace(" ~ raw_text(column)
-        ~ ", '[\\s\\x{00A0}\\x{202F}'']', '', 'g'), '[A-Za-z]{0,3}[$€£¥₹]|[A-Za-z]{3}', '', 'g')" -%}
-    coalesce(
-        try_cast({{ column }} as decimal(18, 2)),
-        try_cast(
-            case
-                when regexp_full_match({{ text }}, '[+-]?\d+(\.\d+)?')
-                    then {{ text }}
-                when regexp_full_match({{ text }}, '[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?')
-                    then replace({{ text }}, ',', '')
-                when regexp_full_match({{ text }}, '[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?')
-                    then replace(replace({{ text }}, '.', ''), ',', '.')
-                when regexp_full_match({{ text }}, '[+-]?\d+,\d+')
-                    then replace({{ text }}, ',', '.')
-            end as decimal(18, 2)
-        )
-    )
+    {%- set currency = "([$€£¥₹]|USD|EUR|GBP|BRL|JPY|CNY|INR|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|MXN|ZAR|TRY|SGD|HKD)" -%}
+    {%- set text = "regexp_replace(regexp_replace(regexp_replace(" ~ raw_text(column)
+        ~ ", '[\\s\\x{00A0}\\x{202F}'']', '', 'g'), '^[A-Za-z]{0,2}" ~ currency ~ "', '', 'i'), '"
+        ~ currency ~ "$', '', 'i')" -%}
+    {%- set number -%}
+        case
+            when regexp_full_match({{ text }}, '[+-]?\d+(\.\d+)?')
+                then {{ text }}
+            when regexp_full_match({{ text }}, '[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?')
+                then replace({{ text }}, ',', '')
+            when regexp_full_match({{ text }}, '[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?')
+                then replace(replace({{ text }}, '.', ''), ',', '.')
+            when regexp_full_match({{ text }}, '[+-]?\d+,\d+')
+                then replace({{ text }}, ',', '.')
+        end
+    {%- endset -%}
+    case
+        when typeof({{ column }}) != 'VARCHAR'
+            then try_cast({{ column }} as decimal(18, 2))
+        when try_cast({{ number }} as decimal(38, 9)) = try_cast({{ number }} as decimal(18, 2))
+            then try_cast({{ number }} as decimal(18, 2))
+    end
 {%- endmacro %}
 
 {#- A whole number; `3.0` is 3, while `2.5` or `two` is null (a count is never fractional). -#}

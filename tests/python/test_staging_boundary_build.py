@@ -117,6 +117,8 @@ def _amount_forms(value: float, thousands: bool = True) -> list[tuple[str, Decim
         (f"R$ {text.replace('.', ',')}", Decimal(text)),
         ("n/a", None),
         (f"{text}.5", None),
+        (f"{text}7", None),
+        (f"{text} pcs", None),
         (f"about {text}", None),
     ]
 
