@@ -22,19 +22,10 @@ import pytest
 from benchmarks.dbt_run import SQL_ONLY, dbt_build, warehouse_path
 from rawdata.contract import TABLES
 from rawdata.demo import generate
+from rawdata.demo.defects import KEY as KEYS
 
 pytestmark = pytest.mark.integration
 
-KEYS = {
-    "customers": "customer_id",
-    "products": "product_id",
-    "orders": "order_id",
-    "order_items": "order_item_id",
-    "payments": "payment_id",
-    "events": "event_id",
-    "reviews": "review_id",
-    "support_tickets": "ticket_id",
-}
 # raw column -> how it is parsed; staged under the same name except event_ts (event_at)
 PARSED = {
     "customers": {"signup_at": "timestamp", "updated_at": "timestamp"},
