@@ -3,7 +3,7 @@
     stg_shop__value_defects. Raw values are counted in the raw files themselves, parsed values
     in the base models (less the defaults given where the export has no value), table by table
     and column by column; returns the columns where that fails. -#}
-{%- set parsed_tables = shop_parsed_columns() -%}
+{%- set parsed_tables = shop_raw_tables() -%}
 
 with
 

@@ -36,8 +36,6 @@ final as (
     select
         order_id,
         customer_id,
-        order_status,
-        net_item_amount,
         case when is_revenue_as_of then net_item_amount else 0 end as net_revenue,
         is_revenue_as_of as is_revenue,
         is_returned_as_of as is_returned,

@@ -1,17 +1,9 @@
-{%- set checked_tables = {
-    'customers': 'customer_id',
-    'products': 'product_id',
-    'orders': 'order_id',
-    'order_items': 'order_item_id',
-    'payments': 'payment_id',
-    'events': 'event_id',
-    'reviews': 'review_id',
-    'support_tickets': 'ticket_id',
-} -%}
+{%- set checked_tables = shop_raw_tables() -%}
 
 with
 
-{% for table_name, key in checked_tables.items() %}
+{% for table_name, checked in checked_tables.items() %}
+    {%- set key = checked['key'] %}
     rejected_{{ table_name }} as (
 
         select

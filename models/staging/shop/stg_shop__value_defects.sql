@@ -1,4 +1,4 @@
-{%- set parsed_tables = shop_parsed_columns() -%}
+{%- set parsed_tables = shop_raw_tables() -%}
 
 with
 

@@ -1,9 +1,10 @@
-{#- The raw columns staging parses into numbers, dates and timestamps, per raw table: the table's
-    key, raw column -> staged column, and the columns given a default when the export has no
-    value. Each base model keeps, as `raw_<raw column>`, the raw text of a value that did not
-    parse; stg_shop__value_defects records those, and the test
+{#- The raw tables staging checks, each with its key (the quarantine and the value defects name
+    rows by it), the raw columns it parses into numbers, dates and timestamps (raw column ->
+    staged column), and the columns given a default when the export has no value. Each base model
+    keeps, as `raw_<raw column>`, the raw text of a value that did not parse;
+    stg_shop__value_defects records those, and the test
     assert_raw_values_reconcile_with_staging_and_value_defects checks that no value is lost. -#}
-{% macro shop_parsed_columns() -%}
+{% macro shop_raw_tables() -%}
     {{ return({
         'customers': {
             'key': 'customer_id',
