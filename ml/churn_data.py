@@ -85,7 +85,7 @@ def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
             raise InsufficientChurnData(
                 f"no labelled cutoff lies a full churn horizon ({config.horizon_days} days) before "
                 f"the validation cutoff {iso_text(latest)}: label more cutoffs (dbt var "
-                "churn_training_cutoffs) or space them further apart (churn_cutoff_spacing_days)"
+                "churn_training_cutoffs) or space them further apart (training_cutoff_spacing_days)"
             )
         split = Split(train, labelled[is_valid], TIME_SPLIT, int(cutoffs[closed].nunique()))
     else:
@@ -141,7 +141,7 @@ def _require_both_classes(rows: pd.DataFrame, which: str, config: ChurnConfig) -
             f"at least {config.min_class_rows} (ChurnConfig.min_class_rows). A missing class "
             f"usually means the churn horizon ({config.horizon_days} days, dbt var "
             "churn_horizon_days) does not suit the data, or too few cutoffs are labelled "
-            "(churn_training_cutoffs / churn_cutoff_spacing_days): change those or add data"
+            "(churn_training_cutoffs / training_cutoff_spacing_days): change those or add data"
         )
 
 

@@ -1,7 +1,7 @@
 """Rows of ml_churn_scores: train on the labelled cutoffs, score the as-of snapshot.
 
-The feature table comes from dbt (ml_churn_features); its features are the ones declared in
-ml/churn_features.py, and a column that is neither a declared feature nor excluded is an error,
+The feature table comes from dbt (ml_customer_features_pit); its features are the ones declared in
+ml/customer_features.py, and a column that is neither a declared feature nor excluded is an error,
 so nothing becomes a feature unnoticed.
 """
 
@@ -16,7 +16,7 @@ import pyarrow as pa
 from ml.artifacts import ArtifactStore
 from ml.churn import ChurnConfig, ChurnModel, train_churn
 from ml.churn_data import InsufficientChurnData
-from ml.churn_features import feature_columns
+from ml.customer_features import feature_columns
 from ml.settings import MLSettings
 
 MODEL_NAME = "lightgbm-churn"

@@ -253,7 +253,7 @@ def test_scoring_nobody_gives_an_empty_frame(model: ChurnModel, features: pd.Dat
 def test_no_cutoff_a_horizon_before_validation_is_a_clear_error(
     features: pd.DataFrame, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="churn_cutoff_spacing_days"):
+    with pytest.raises(ValueError, match="training_cutoff_spacing_days"):
         train_churn(features, FEATURES, ChurnConfig(horizon_days=100), ArtifactStore(tmp_path))
 
 

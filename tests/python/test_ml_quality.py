@@ -16,7 +16,7 @@ from conftest import dbt_build
 
 from benchmarks.dbt_run import dbt_build as run_dbt_build
 from benchmarks.dbt_run import warehouse_path
-from ml.churn_features import CHURN_FEATURES, NOT_FEATURES
+from ml.customer_features import MODEL_FEATURES, NOT_FEATURES
 from rawdata.demo import generate
 from rawdata.demo.evaluation import evaluate_ml
 
@@ -95,9 +95,9 @@ def test_every_built_feature_table_column_is_declared(
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         columns = connection.sql(
             "select column_name from information_schema.columns "
-            "where table_schema = 'ml' and table_name = 'ml_churn_features'"
+            "where table_schema = 'ml' and table_name = 'ml_customer_features_pit'"
         ).fetchall()
-    assert {name for (name,) in columns} == set(CHURN_FEATURES) | set(NOT_FEATURES)
+    assert {name for (name,) in columns} == set(MODEL_FEATURES) | set(NOT_FEATURES)
 
 
 def test_auc_gate_errors_only_when_significantly_under_the_floor(

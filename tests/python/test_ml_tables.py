@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ml.artifacts import ArtifactStore, frame_hash
-from ml.churn_features import CHURN_FEATURES, NOT_FEATURES
+from ml.customer_features import MODEL_FEATURES, NOT_FEATURES
 from ml.churn_tables import INSUFFICIENT_HISTORY, SCHEMA, churn_score_table
 from ml.customer_vectors import SOURCE_WEIGHTS, customer_embedding_table
 from ml.model_runs import model_runs_table
@@ -212,7 +212,7 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
             "customer_cutoff_id": ["k1", "k2", "k3"],
             "customer_id": ["c1", "c2", "c1"],
             "cutoff_number": [0, 0, 1],
-            **{column: [3.0, 40.0, 10.0] for column in CHURN_FEATURES},
+            **{column: [3.0, 40.0, 10.0] for column in MODEL_FEATURES},
             "is_churned": [None, None, 0],
             "is_scoring_snapshot": [True, True, False],
             "cutoff_at": [cutoff, cutoff, cutoff - pd.Timedelta(days=90)],
@@ -235,7 +235,7 @@ def test_a_feature_table_column_neither_feature_nor_excluded_is_an_error(tmp_pat
             "customer_cutoff_id": ["k1", "k2"],
             "customer_id": ["c1", "c2"],
             "cutoff_number": [0, 0],
-            **{column: [1.0, 2.0] for column in CHURN_FEATURES},
+            **{column: [1.0, 2.0] for column in MODEL_FEATURES},
             "is_churned": [None, None],
             "is_scoring_snapshot": [True, True],
             "cutoff_at": [cutoff, cutoff],
@@ -247,19 +247,19 @@ def test_a_feature_table_column_neither_feature_nor_excluded_is_an_error(tmp_pat
         churn_score_table(features.assign(new_signal=3.0), MLSettings(artifacts_dir=str(tmp_path)))
 
 
-def test_the_feature_table_yaml_declares_exactly_the_churn_features() -> None:
-    """Every column of ml_churn_features is documented, and marked a feature exactly when
-    CHURN_FEATURES lists it; the SQL selects the same columns."""
+def test_the_feature_table_yaml_declares_exactly_the_model_features() -> None:
+    """Every column of ml_customer_features_pit is documented, and marked a feature exactly when
+    MODEL_FEATURES lists it; the SQL selects the same columns."""
     root = Path(__file__).resolve().parents[2] / "python_models" / "ml"
     models = yaml.safe_load((root / "_ml__models.yml").read_text())["models"]
-    table = next(model for model in models if model["name"] == "ml_churn_features")
+    table = next(model for model in models if model["name"] == "ml_customer_features_pit")
     marked = {
-        column["name"]: column.get("config", {}).get("meta", {}).get("churn_feature", False)
+        column["name"]: column.get("config", {}).get("meta", {}).get("model_feature", False)
         for column in table["columns"]
     }
-    assert set(marked) == set(CHURN_FEATURES) | set(NOT_FEATURES)
-    assert [name for name, feature in marked.items() if feature] == list(CHURN_FEATURES)
-    final = (root / "ml_churn_features.sql").read_text().split("final as (")[1]
+    assert set(marked) == set(MODEL_FEATURES) | set(NOT_FEATURES)
+    assert [name for name, feature in marked.items() if feature] == list(MODEL_FEATURES)
+    final = (root / "ml_customer_features_pit.sql").read_text().split("final as (")[1]
     selected = re.findall(r"^\s+(?:\w+\.|.* as )(\w+),?$", final.split("from features")[0], re.M)
     assert selected == list(marked)
 

@@ -1,17 +1,17 @@
-{#- Point-in-time churn features: one row per customer and cutoff, computed only from what was
-    known at the cutoff (events at or before it), with the label observed over the horizon after
-    it. The scoring snapshot's cutoff is the as-of time, the latest moment in the data, so what
-    happened at that very moment counts as known. The population at each cutoff is customers
-    with a revenue order by then and not yet churned by
-    the lifecycle definition (last order within churn_days), the same rule for training and
-    scoring, so the model is trained on the customers it will score. Review sentiment, which
-    comes from the ML layer, is joined in there (ml_churn_features), so this model and every
-    SQL layer build without it. -#}
+{#- Point-in-time customer features: one row per customer and cutoff, computed only from what
+    was known at the cutoff (events at or before it), with the labels observed over the horizons
+    after it. The scoring snapshot's cutoff is the as-of time, the latest moment in the data, so
+    what happened at that very moment counts as known. The population at each cutoff is every
+    customer with a revenue order by then, lapsed ones (churned by the lifecycle definition: no
+    order within churn_days) included and flagged, the same rule for training and scoring, so
+    the models are trained on the customers they score. Review sentiment and the BG/NBD features,
+    which come from the ML layer, are joined in there (ml_customer_features_pit), so this model
+    and every SQL layer build without them. -#}
 with
 
 cutoffs as (
 
-    select * from {{ ref('int_churn_cutoffs') }}
+    select * from {{ ref('int_model_cutoffs') }}
 
 ),
 
@@ -91,16 +91,98 @@ order_features as (
             case
                 when
                     is_revenue_at_cutoff
+                    and ordered_at >= {{ dbt.dateadd('day', -30, 'cutoff_at') }}
+                    then 1
+            end
+        ) as orders_last_30d,
+        count(
+            case
+                when
+                    is_revenue_at_cutoff
                     and ordered_at >= {{ dbt.dateadd('day', -90, 'cutoff_at') }}
                     then 1
             end
         ) as orders_last_90d,
+        count(
+            case
+                when
+                    is_revenue_at_cutoff
+                    and ordered_at >= {{ dbt.dateadd('day', -180, 'cutoff_at') }}
+                    then 1
+            end
+        ) as orders_last_180d,
+        count(
+            case
+                when
+                    is_revenue_at_cutoff
+                    and ordered_at >= {{ dbt.dateadd('day', -365, 'cutoff_at') }}
+                    then 1
+            end
+        ) as orders_last_365d,
+        sum(
+            case
+                when
+                    is_revenue_at_cutoff
+                    and ordered_at >= {{ dbt.dateadd('day', -365, 'cutoff_at') }}
+                    then net_item_amount
+                else 0
+            end
+        ) as revenue_last_365d,
         sum(case when is_revenue_at_cutoff then net_item_amount else 0 end) as revenue_total,
         max(case when is_revenue_at_cutoff then ordered_at end) as last_order_at,
         count(case when returned_at <= cutoff_at then 1 end) as returned_orders,
         count(case when delivered_at <= cutoff_at and is_late_delivery then 1 end) as late_deliveries,
         avg(case when delivered_at <= cutoff_at then delivery_delay_days end) as avg_delivery_delay_days
     from orders_at_cutoff
+    group by 1, 2
+
+),
+
+purchase_days as (
+
+    {#- The purchase history as BG/NBD sees it: one purchase per customer and calendar day, so
+        two orders on one day are one purchase, with that day's revenue. -#}
+    select
+        cutoff_at,
+        customer_id,
+        {{ dbt.date_trunc('day', 'ordered_at') }} as purchase_day,
+        sum(net_item_amount) as day_revenue
+    from orders_at_cutoff
+    where is_revenue_at_cutoff
+    group by 1, 2, 3
+
+),
+
+purchase_gaps as (
+
+    select
+        cutoff_at,
+        customer_id,
+        purchase_day,
+        day_revenue,
+        {{ dbt.datediff(
+            'lag(purchase_day) over (partition by cutoff_at, customer_id order by purchase_day)',
+            'purchase_day',
+            'day',
+        ) }} as gap_days,
+        row_number() over (partition by cutoff_at, customer_id order by purchase_day) as day_number,
+        row_number() over (partition by cutoff_at, customer_id order by purchase_day desc) as days_after
+    from purchase_days
+
+),
+
+timing_features as (
+
+    select
+        cutoff_at,
+        customer_id,
+        count(*) - 1 as repeat_purchase_days,
+        {{ dbt.datediff('min(purchase_day)', 'max(purchase_day)', 'day') }} as repeat_span_days,
+        min(purchase_day) as first_purchase_day,
+        avg(case when day_number > 1 then day_revenue end) as repeat_purchase_value,
+        stddev_samp(gap_days) as gap_stddev_days,
+        max(case when days_after = 1 then gap_days end) as last_gap_days
+    from purchase_gaps
     group by 1, 2
 
 ),
@@ -172,8 +254,8 @@ review_features as (
 
 future_orders as (
 
-    {#- The label: revenue orders in the horizon after the cutoff, as known at its end (an order
-        returned only after the horizon still counts as a purchase within it). -#}
+    {#- The churn label: revenue orders in the churn horizon after a churn training cutoff, as
+        known at the horizon's end (an order returned only after it still counts). -#}
     select
         cutoffs.cutoff_at,
         orders.customer_id,
@@ -184,8 +266,28 @@ future_orders as (
             cutoffs.cutoff_at < orders.ordered_at
             and orders.ordered_at <= {{ dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at') }}
     where
-        not cutoffs.is_scoring_snapshot
+        cutoffs.is_churn_training
         and {{ is_revenue_at('orders', dbt.dateadd('day', var('churn_horizon_days'), 'cutoffs.cutoff_at')) }}
+    group by 1, 2
+
+),
+
+future_revenue as (
+
+    {#- The value label: net revenue in the value horizon after a value training cutoff, as known
+        at the horizon's end. -#}
+    select
+        cutoffs.cutoff_at,
+        orders.customer_id,
+        sum(orders.net_item_amount) as revenue_in_horizon
+    from cutoffs
+    inner join orders
+        on
+            cutoffs.cutoff_at < orders.ordered_at
+            and orders.ordered_at <= {{ dbt.dateadd('day', var('value_horizon_days'), 'cutoffs.cutoff_at') }}
+    where
+        cutoffs.is_value_training
+        and {{ is_revenue_at('orders', dbt.dateadd('day', var('value_horizon_days'), 'cutoffs.cutoff_at')) }}
     group by 1, 2
 
 ),
@@ -195,18 +297,19 @@ population as (
     select
         order_features.*,
         cutoffs.cutoff_number,
+        cutoffs.is_churn_training,
+        cutoffs.is_value_training,
         cutoffs.is_scoring_snapshot,
-        customers.signup_at
+        customers.signup_at,
+        {{ dbt.datediff('order_features.last_order_at', 'order_features.cutoff_at', 'day') }}
+        > churn_threshold.churn_days as is_lapsed
     from order_features
     inner join cutoffs
         on order_features.cutoff_at = cutoffs.cutoff_at
     inner join customers
         on order_features.customer_id = customers.customer_id
     cross join churn_threshold
-    where
-        order_features.orders_total > 0
-        and {{ dbt.datediff('order_features.last_order_at', 'order_features.cutoff_at', 'day') }}
-        <= churn_threshold.churn_days
+    where order_features.orders_total > 0
 
 ),
 
@@ -221,7 +324,25 @@ final as (
         cast({{ dbt.datediff('population.signup_at', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
             as tenure_days,
         cast(population.orders_total as double) as orders_total,
+        cast(population.orders_last_30d as double) as orders_last_30d,
         cast(population.orders_last_90d as double) as orders_last_90d,
+        cast(population.orders_last_180d as double) as orders_last_180d,
+        cast(population.orders_last_365d as double) as orders_last_365d,
+        cast(population.revenue_last_365d as double) as revenue_last_365d,
+        cast(timing_features.repeat_purchase_days as double) as repeat_purchase_days,
+        cast(timing_features.repeat_span_days as double) as repeat_span_days,
+        cast({{ dbt.datediff('timing_features.first_purchase_day', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
+            as purchase_age_days,
+        cast(timing_features.repeat_span_days as double)
+        / nullif(timing_features.repeat_purchase_days, 0) as mean_gap_days,
+        cast(timing_features.gap_stddev_days as double)
+        * timing_features.repeat_purchase_days
+        / nullif(timing_features.repeat_span_days, 0) as gap_variation,
+        cast(timing_features.last_gap_days as double) as last_gap_days,
+        cast({{ dbt.datediff('population.last_order_at', 'population.cutoff_at', 'day') }} as double)  -- noqa: LT05
+        * timing_features.repeat_purchase_days
+        / nullif(timing_features.repeat_span_days, 0) as recency_gap_ratio,
+        cast(timing_features.repeat_purchase_value as double) as repeat_purchase_value,
         cast(population.revenue_total as double) as revenue_total,
         cast(population.revenue_total / population.orders_total as double) as average_order_value,
         cast(population.returned_orders as double) as returned_orders,
@@ -244,13 +365,24 @@ final as (
         cast(coalesce(review_features.negative_reviews, 0) as double) as negative_reviews,
         cast(review_features.avg_review_rating as double) as avg_review_rating,
         case
-            when population.is_scoring_snapshot then null
+            when not population.is_churn_training then null
             when future_orders.orders_in_horizon > 0 then 0
             else 1
         end as is_churned,
+        case
+            when population.is_value_training
+                then cast(coalesce(future_revenue.revenue_in_horizon, 0) as double)
+        end as revenue_in_value_horizon,
+        population.is_lapsed,
+        population.is_churn_training,
+        population.is_value_training,
         population.is_scoring_snapshot,
         population.cutoff_at
     from population
+    inner join timing_features
+        on
+            population.customer_id = timing_features.customer_id
+            and population.cutoff_at = timing_features.cutoff_at
     left join session_features
         on
             population.customer_id = session_features.customer_id
@@ -267,6 +399,10 @@ final as (
         on
             population.customer_id = future_orders.customer_id
             and population.cutoff_at = future_orders.cutoff_at
+    left join future_revenue
+        on
+            population.customer_id = future_revenue.customer_id
+            and population.cutoff_at = future_revenue.cutoff_at
 
 )
 
