@@ -76,6 +76,9 @@ class ChurnConfig:
     min_training_rows: int = 200
     min_class_rows: int = 20
     baseline_feature: str | None = "days_since_last_order"
+    # The classic model's ranking: more expected purchases in the horizon, less churn.
+    bgnbd_feature: str | None = "bgnbd_purchases_churn_horizon"
+    lapsed_column: str = "is_lapsed"
     id_column: str = "customer_id"
     cutoff_column: str = "cutoff_at"
     label_column: str = "is_churned"
@@ -119,6 +122,7 @@ class ChurnConfig:
             "calibration_folds": self.calibration_folds,
             "validation_fraction": self.validation_fraction,
             "baseline_feature": self.baseline_feature,
+            "bgnbd_feature": self.bgnbd_feature,
             # The metrics stored with a model include these intervals (ml.auc_confidence).
             "auc_intervals": f"DeLong {CI_LEVEL}",
         }

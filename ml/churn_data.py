@@ -48,6 +48,8 @@ def labelled_rows(
     """Rows whose horizon has elapsed, in a canonical order so the data hash ignores row order."""
     keys = [config.cutoff_column, config.id_column]
     columns = [*keys, config.label_column, *feature_columns]
+    if config.lapsed_column in features.columns:
+        columns.append(config.lapsed_column)
     labelled = features.loc[features[config.label_column].notna(), columns]
     labelled = labelled.sort_values(keys, kind="stable").reset_index(drop=True)
     if not labelled[config.label_column].isin([0, 1]).all():
@@ -100,14 +102,30 @@ def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
 
 
 def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig) -> dict[str, Any]:
-    """Ranking metrics of the model and of the recency-only baseline with confidence intervals
-    (for the AUC and for the model's AUC minus the baseline's), plus the split's shape."""
+    """Ranking metrics of the model and of two baselines on the same rows, with confidence
+    intervals for the AUC and for the model's AUC minus each baseline's: recency alone
+    (`baseline_*`) and the BG/NBD expected purchases in the horizon, the classic model
+    (`bgnbd_*`). Also the AUCs among active and among lapsed customers separately, because the
+    two groups differ so much that a pooled AUC can hide a model that ranks neither well."""
     labels = split.valid[config.label_column].to_numpy()
     baseline = _baseline_scores(split.valid, config.baseline_feature)
+    bgnbd = _baseline_scores(split.valid, config.bgnbd_feature, higher_is_churn=False)
+    vs_bgnbd = {}
+    if bgnbd is not None:
+        intervals = auc_intervals(labels, raw_valid, bgnbd)
+        vs_bgnbd = {
+            "bgnbd_auc": float(roc_auc_score(labels, bgnbd)),
+            "auc_minus_bgnbd": intervals["auc_minus_baseline"],
+            "auc_minus_bgnbd_ci_low": intervals["auc_minus_baseline_ci_low"],
+            "auc_minus_bgnbd_ci_high": intervals["auc_minus_baseline_ci_high"],
+        }
     return {
         **ranking_metrics(raw_valid, labels),
         **auc_intervals(labels, raw_valid, baseline),
+        **vs_bgnbd,
+        **_group_aucs(split.valid, raw_valid, bgnbd, config),
         "baseline_feature": config.baseline_feature,
+        "bgnbd_feature": config.bgnbd_feature,
         "baseline_auc": None if baseline is None else float(roc_auc_score(labels, baseline)),
         "positive_rate": float(labels.mean()),
         "train_positive_rate": float(split.train[config.label_column].mean()),
@@ -121,15 +139,36 @@ def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig)
     }
 
 
-def _baseline_scores(valid: pd.DataFrame, feature: str | None) -> np.ndarray | None:
-    """The baseline's score: the feature itself, higher meaning more churn (no fitting, no tuning).
-
-    Missing values get the median so they neither help nor hurt the baseline.
-    """
+def _baseline_scores(
+    valid: pd.DataFrame, feature: str | None, higher_is_churn: bool = True
+) -> np.ndarray | None:
+    """A baseline's score: the feature itself (no fitting, no tuning), signed so that higher
+    means more churn. Missing values get the median so they neither help nor hurt it."""
     if feature is None or feature not in valid.columns:
         return None
     score = valid[feature].astype(float)
-    return score.fillna(score.median()).fillna(0.0).to_numpy()
+    score = score.fillna(score.median()).fillna(0.0).to_numpy()
+    return score if higher_is_churn else -score
+
+
+def _group_aucs(
+    valid: pd.DataFrame, raw_valid: np.ndarray, bgnbd: np.ndarray | None, config: ChurnConfig
+) -> dict[str, float | None]:
+    """AUC of the model and of BG/NBD among active (`active_*`) and lapsed (`lapsed_*`)
+    customers; None where a group is missing or holds one outcome only."""
+    result: dict[str, float | None] = {}
+    if config.lapsed_column not in valid.columns:
+        return result
+    labels = valid[config.label_column].to_numpy()
+    lapsed = valid[config.lapsed_column].astype(bool).to_numpy()
+    for name, rows in (("active", ~lapsed), ("lapsed", lapsed)):
+        both = len(np.unique(labels[rows])) == 2
+        result[f"{name}_auc"] = float(roc_auc_score(labels[rows], raw_valid[rows])) if both else None
+        result[f"{name}_bgnbd_auc"] = (
+            float(roc_auc_score(labels[rows], bgnbd[rows])) if both and bgnbd is not None else None
+        )
+        result[f"{name}_rows"] = int(rows.sum())
+    return result
 
 
 def _require_both_classes(rows: pd.DataFrame, which: str, config: ChurnConfig) -> None:

@@ -1,4 +1,8 @@
-"""Rows of ml_churn_scores: train on the labelled cutoffs, score the as-of snapshot.
+"""Rows of ml_churn_scores: train on the labelled cutoffs, score every buyer at the as-of snapshot.
+
+Lapsed buyers (lifecycle stage churned) are scored by the same model, which learnt from lapsed
+buyers at the training cutoffs whether they came back; for them the score reads the other way
+round, as the probability of a win-back within the horizon, and is flagged so.
 
 The feature table comes from dbt (ml_customer_features_pit); its features are the ones declared in
 ml/customer_features.py, and a column that is neither a declared feature nor excluded is an error,
@@ -27,6 +31,8 @@ SCHEMA = pa.schema(
         ("customer_id", pa.string()),
         ("model_name", pa.string()),
         ("churn_probability", pa.float64()),
+        ("is_win_back", pa.bool_()),
+        ("win_back_probability", pa.float64()),
         ("risk_tier", pa.string()),
         ("top_drivers", pa.string()),
         ("top_driver_1", pa.string()),
@@ -67,6 +73,10 @@ def churn_score_table(
     else:
         scores = model.score(snapshot).reset_index(drop=True)
         status = SCORED
+    lapsed = snapshot["is_lapsed"].astype(bool).to_numpy()
+    scores["is_win_back"] = lapsed
+    if "churn_probability" in scores.columns:
+        scores["win_back_probability"] = (1.0 - scores["churn_probability"]).where(lapsed)
     scores["model_name"] = MODEL_NAME
     scores["status"] = status
     scores["snapshot_at"] = snapshot["cutoff_at"].to_numpy()

@@ -18,6 +18,9 @@ from typing import Any
 CHURN_HORIZON_DAYS = 90
 CHURN_HIGH_RISK_THRESHOLD = 0.6
 CHURN_MEDIUM_RISK_THRESHOLD = 0.3
+VALUE_HORIZON_DAYS = 365
+VALUE_TIER_TOP_SHARE = 0.10
+VALUE_TIER_HIGH_SHARE = 0.30
 
 
 def _text(value: Any) -> str | None:
@@ -30,7 +33,8 @@ def _text(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class MLSettings:
-    """Where models come from, where artifacts go, which device runs them, how churn is framed."""
+    """Where models come from, where artifacts go, which device runs them, how churn and value
+    are framed."""
 
     device: str | None = None
     embedding_model_path: str | None = None
@@ -41,6 +45,16 @@ class MLSettings:
     churn_horizon_days: int = CHURN_HORIZON_DAYS
     churn_high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
     churn_medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
+    value_horizon_days: int = VALUE_HORIZON_DAYS
+    value_tier_top_share: float = VALUE_TIER_TOP_SHARE
+    value_tier_high_share: float = VALUE_TIER_HIGH_SHARE
+
+    def __post_init__(self) -> None:
+        if self.value_tier_top_share + self.value_tier_high_share > 1.0:
+            raise ValueError(
+                "the dbt vars value_tier_top_share and value_tier_high_share must sum to at most 1, "
+                f"got {self.value_tier_top_share} + {self.value_tier_high_share}"
+            )
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any] | None) -> MLSettings:
@@ -52,18 +66,24 @@ class MLSettings:
             sentiment_model_path=_text(meta.get("sentiment_model_path")),
             sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
             artifacts_dir=_text(meta.get("ml_artifacts_dir")),
-            churn_horizon_days=_positive_days(meta.get("churn_horizon_days"), CHURN_HORIZON_DAYS),
+            churn_horizon_days=_positive_days(meta, "churn_horizon_days", CHURN_HORIZON_DAYS),
             churn_high_risk_threshold=_probability(
                 meta, "churn_high_risk_threshold", CHURN_HIGH_RISK_THRESHOLD
             ),
             churn_medium_risk_threshold=_probability(
                 meta, "churn_medium_risk_threshold", CHURN_MEDIUM_RISK_THRESHOLD
             ),
+            value_horizon_days=_positive_days(meta, "value_horizon_days", VALUE_HORIZON_DAYS),
+            value_tier_top_share=_probability(meta, "value_tier_top_share", VALUE_TIER_TOP_SHARE),
+            value_tier_high_share=_probability(
+                meta, "value_tier_high_share", VALUE_TIER_HIGH_SHARE
+            ),
         )
 
 
-def _positive_days(value: Any, default: int) -> int:
-    """The `churn_horizon_days` var: a positive whole number of days."""
+def _positive_days(meta: Mapping[str, Any], name: str, default: int) -> int:
+    """A horizon var: a positive whole number of days."""
+    value = meta.get(name)
     text = _text(value)
     if text is None:
         return default
@@ -73,7 +93,7 @@ def _positive_days(value: Any, default: int) -> int:
         days = 0
     if days < 1:
         raise ValueError(
-            f"the `churn_horizon_days` dbt var must be a positive integer, got {value!r}"
+            f"the `{name}` dbt var must be a positive integer, got {value!r}"
         )
     return days
 

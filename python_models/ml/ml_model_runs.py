@@ -11,6 +11,7 @@ def model(dbt, session):
     # dbt finds dependencies by reading literal dbt.ref() calls, so each table is named here.
     used = [
         dbt.ref("ml_churn_scores"),
+        dbt.ref("ml_customer_value"),
         dbt.ref("ml_review_sentiment"),
         dbt.ref("ml_ticket_sentiment"),
     ]

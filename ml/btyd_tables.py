@@ -1,0 +1,30 @@
+"""Rows of ml_btyd_features: BG/NBD and Gamma-Gamma fitted at every cutoff of the feature table.
+
+Kept apart from the feature SQL because fitting is Python, and apart from the churn and value
+models because its outputs are both their features and the classic baseline they are judged
+against (ml/churn_data.py, ml/customer_value.py).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from ml.btyd_features import BTYD_COLUMNS, btyd_features
+from ml.settings import MLSettings
+
+SCHEMA = pa.schema(
+    [("customer_cutoff_id", pa.string()), *[(column, pa.float64()) for column in BTYD_COLUMNS]]
+)
+
+
+def btyd_feature_table(history: pd.DataFrame, settings: MLSettings) -> pa.Table:
+    """One row per row of `history` (customer, cutoff) with the five BTYD scores."""
+    scores = btyd_features(
+        history,
+        churn_horizon_days=settings.churn_horizon_days,
+        value_horizon_days=settings.value_horizon_days,
+    )
+    scores["customer_cutoff_id"] = history["customer_cutoff_id"].to_numpy()
+    frame = pd.DataFrame(scores, columns=SCHEMA.names)
+    return pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
