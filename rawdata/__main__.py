@@ -26,8 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--truth", type=Path, default=None, help="latent truth directory")
 
     importer = commands.add_parser("import", help="map a real shop export onto the raw contract")
-    importer.add_argument("source", choices=["olist", "rees46"], help="export format")
-    importer.add_argument("--src", type=Path, required=True, help="export folder or file")
+    importer.add_argument("source", choices=["olist", "rees46", "cdnow"], help="export format")
+    importer.add_argument(
+        "--src",
+        type=Path,
+        default=None,
+        help="export folder or file; required except for cdnow, which defaults to the "
+        "CDNOW_master.txt of the installed lifetimes package",
+    )
     importer.add_argument("--out", type=Path, required=True, help="raw data directory to write")
     return parser
 

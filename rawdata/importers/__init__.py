@@ -5,7 +5,8 @@ maps what it can onto the contract's tables, writes every contract table (empty 
 no such data) and returns a report of what it read, wrote, rejected and derived. Rows that do not
 fit are reported, not fatal; only an export that lacks a required file or column is an error.
 To add a format, write a module with an `import_<format>(src, out, report)` function and register
-it in `IMPORTERS`.
+it in `IMPORTERS`; a format with a well-known public copy may register where to find it in
+`DEFAULT_SOURCES`, so that `src` can be left out.
 """
 
 from __future__ import annotations
@@ -16,30 +17,41 @@ from pathlib import Path
 from typing import Any
 
 from rawdata.contract import write_table
+from rawdata.importers import cdnow
 from rawdata.importers.olist import import_olist
 from rawdata.importers.rees46 import import_rees46
 from rawdata.importers.report import REPORT_NAME, ImportReport
 
-__all__ = ["IMPORTERS", "REPORT_NAME", "run_import"]
+__all__ = ["DEFAULT_SOURCES", "IMPORTERS", "REPORT_NAME", "run_import"]
 
 log = logging.getLogger(__name__)
 
 IMPORTERS: dict[str, Callable[[Path, Path, ImportReport], None]] = {
     "olist": import_olist,
     "rees46": import_rees46,
+    "cdnow": cdnow.import_cdnow,
+}
+# Where to read a format from when no `src` is given.
+DEFAULT_SOURCES: dict[str, Callable[[], Path]] = {
+    "cdnow": cdnow.default_source,
 }
 
 
-def run_import(source: str, src: Path, out: Path) -> dict[str, Any]:
+def run_import(source: str, src: Path | None, out: Path) -> dict[str, Any]:
     """Import the `source`-format export at `src` into the raw directory `out`; return the report.
 
-    The report is also written to `out/_import_report.json` (the leading underscore keeps it apart
-    from the raw tables), so a warehouse built from `out` can be traced back to its import.
+    `src` may be None for a format with a default source (DEFAULT_SOURCES). The report is also
+    written to `out/_import_report.json` (the leading underscore keeps it apart from the raw
+    tables), so a warehouse built from `out` can be traced back to its import.
     """
     try:
         importer = IMPORTERS[source]
     except KeyError:
         raise ValueError(f"unknown export format {source!r}; known: {sorted(IMPORTERS)}") from None
+    if src is None:
+        if source not in DEFAULT_SOURCES:
+            raise ValueError(f"a {source} import needs the export to read (--src)")
+        src = DEFAULT_SOURCES[source]()
     src, out = Path(src), Path(out)
     if not src.exists():
         raise ValueError(f"{source} export not found: {src}")

@@ -6,6 +6,9 @@ its own (UTF-8, falling back to latin-1 for the lines that are not), records are
 header, values are parsed in Python, and rows are streamed to Parquet in chunks so that memory stays
 flat however large the export. Every staged row keeps its file name and first line number, which is
 how later rejects (an orphan order item, a duplicate key) point back at the source.
+
+Older systems export whitespace-separated text without quoting instead (CDNOW's transaction log);
+`stage_whitespace` reads those with the same decoding, accounting and staging.
 """
 
 from __future__ import annotations
@@ -238,6 +241,56 @@ def stage_csv(
                     writer.append(values, start)
         finally:
             writer.close()
+    report.physical_lines = lines.number
+    report.ends_with_newline = lines.last_terminated
+    log.info("staged %s: %d records, %d kept", name, report.records, writer.rows)
+    return writer.rows
+
+
+def stage_whitespace(
+    path: Path,
+    fields: Sequence[Field],
+    columns: Sequence[str],
+    dest: Path,
+    report: FileReport,
+    table: TableReport,
+) -> int:
+    """Stage a whitespace-separated file without quoting whose columns are `columns`, in order.
+
+    Such files often have no header, so the layout is given; a first line that spells the column
+    names is a header and skipped. Accounting is as in `stage_csv`: every non-blank line is a
+    record, and one with the wrong number of values or an unparseable required value is rejected
+    with its line number.
+    """
+    name = path.name
+    parsers = [KINDS[f.kind][1] for f in fields]
+    positions = _plan(list(columns), fields, path, report)
+    header = [_normalise(column) for column in columns]
+    writer = _ChunkWriter(dest, fields, name)
+    with path.open("rb") as handle:
+        lines = _Lines(handle, report, name)
+        try:
+            for text in lines:
+                record = text.split()
+                if not record:
+                    continue  # a blank line is not a record
+                if lines.number == 1 and [_normalise(value) for value in record] == header:
+                    continue
+                table.rows_read += 1
+                report.records += 1
+                location = f"{name}:{lines.number}"
+                if len(record) != len(columns):
+                    table.reject(
+                        "wrong number of fields", location, f"{len(record)} of {len(columns)}"
+                    )
+                    continue
+                values = _parse_record(record, fields, positions, parsers, location, report, table)
+                if values is not None:
+                    writer.append(values, lines.number)
+        finally:
+            writer.close()
+    if lines.number == 0:
+        raise ValueError(f"{path}: the file is empty")
     report.physical_lines = lines.number
     report.ends_with_newline = lines.last_terminated
     log.info("staged %s: %d records, %d kept", name, report.records, writer.rows)

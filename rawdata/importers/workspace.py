@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from rawdata.contract import TableWriter
-from rawdata.importers.csvsource import Field, stage_csv, staging_schema
+from rawdata.importers.csvsource import Field, stage_csv, stage_whitespace, staging_schema
 from rawdata.importers.report import SAMPLE_LIMIT, FileReport, ImportReport, TableReport
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,26 @@ class Workspace:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def stage(
-        self, view: str, paths: Sequence[Path], fields: Sequence[Field], table: TableReport
+        self,
+        view: str,
+        paths: Sequence[Path],
+        fields: Sequence[Field],
+        table: TableReport,
+        columns: Sequence[str] | None = None,
     ) -> int:
-        """Stage CSV files as view `view`; no files gives an empty view with the same columns."""
+        """Stage CSV files as view `view`; no files gives an empty view with the same columns.
+
+        With `columns`, the files are whitespace-separated with those columns instead of CSV.
+        """
         staged = 0
         files = []
         for i, path in enumerate(paths):
             dest = self.scratch / f"{view}-{i}.parquet"
-            staged += stage_csv(path, fields, dest, self.report.file(path), table)
+            file = self.report.file(path)
+            if columns is None:
+                staged += stage_csv(path, fields, dest, file, table)
+            else:
+                staged += stage_whitespace(path, fields, columns, dest, file, table)
             self._warn_about(self.report.file(path), path)
             files.append(_literal(dest))
         if files:

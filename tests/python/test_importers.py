@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from ml.reference_data import cdnow_file
 from rawdata.contract import TABLES, raw_path, schema
 from rawdata.importers import REPORT_NAME, run_import
 from rawdata.importers.csvsource import parse_float, parse_int, parse_timestamp
@@ -328,6 +329,86 @@ def test_rees46_missing_required_column(tmp_path: Path) -> None:
         run_import("rees46", src, tmp_path / "raw")
 
 
+# --- CDNOW, synthetic ------------------------------------------------------------------------
+
+CDNOW_LOG = """\
+ customer_id  date number_of_cds  dollar_value
+ 00001 19970101  1   11.77
+ 00002 19970112  1   12.00
+ 00002 19970112  5   77.00
+ 00003 19970102  2   20.76
+
+ 00003 19970330  2   20.76
+ 00003 19971301  1    5.00
+ 00004 19970101  1
+ 00005 19970215  x    9.99
+"""
+
+
+@pytest.fixture
+def cdnow(tmp_path: Path) -> tuple[dict[str, Any], Path]:
+    out = tmp_path / "raw"
+    return run_import("cdnow", _write(tmp_path / "CDNOW_master.txt", CDNOW_LOG), out), out
+
+
+def test_cdnow_every_line_is_an_order(cdnow: tuple[dict[str, Any], Path]) -> None:
+    report, out = cdnow
+    orders = _read(out, "orders")
+    assert [(o["order_id"], o["customer_id"], o["ordered_at"]) for o in orders] == [
+        ("cdnow-00001-19970101-1", "00001", datetime(1997, 1, 1)),
+        ("cdnow-00002-19970112-1", "00002", datetime(1997, 1, 12)),
+        ("cdnow-00002-19970112-2", "00002", datetime(1997, 1, 12)),  # same day, own order
+        ("cdnow-00003-19970102-1", "00003", datetime(1997, 1, 2)),
+        ("cdnow-00003-19970330-1", "00003", datetime(1997, 3, 30)),
+        ("cdnow-00005-19970215-1", "00005", datetime(1997, 2, 15)),
+    ]
+    assert {o["status"] for o in orders} == {"placed"}
+    items = _read(out, "order_items")
+    assert [i["order_item_id"] for i in items] == [f"{o['order_id']}-1" for o in orders]
+    assert {(i["product_id"], i["quantity"], i["discount_amount"]) for i in items} == {
+        ("cdnow-cd", 1, 0.0)
+    }
+    assert sum(i["unit_price"] for i in items) == pytest.approx(11.77 + 12 + 77 + 2 * 20.76 + 9.99)
+    assert [p["product_id"] for p in _read(out, "products")] == ["cdnow-cd"]
+    rejected = report["tables"]["orders"]["rejected"]
+    assert rejected["unparseable date"]["sample_lines"] == ["CDNOW_master.txt:8"]
+    assert rejected["wrong number of fields"]["sample_lines"] == ["CDNOW_master.txt:9"]
+    nulled = report["files"]["CDNOW_master.txt"]["nulled_values"]
+    assert nulled["number_of_cds"]["sample_lines"] == ["CDNOW_master.txt:10"]
+
+
+def test_cdnow_customers_and_contract(cdnow: tuple[dict[str, Any], Path]) -> None:
+    report, out = cdnow
+    customers = {c["customer_id"]: c for c in _read(out, "customers")}
+    assert set(customers) == {"00001", "00002", "00003", "00005"}
+    assert customers["00003"]["signup_at"] == datetime(1997, 1, 2)  # the first purchase
+    assert all(c["email"] is None for c in customers.values())
+    assert report["tables"]["customers"]["rows_merged"] == 2
+    for absent in ("payments", "events", "reviews", "support_tickets"):
+        assert report["tables"][absent]["rows_written"] == 0
+    assert report["tables"]["products"]["rows_added"] == 1
+    assert "signup_at" in report["tables"]["customers"]["derived_fields"]
+    _assert_contract(out)
+    _assert_balanced(report, out)
+    assert not report["warnings"]
+
+
+def test_cdnow_without_header_and_in_a_folder(tmp_path: Path) -> None:
+    """The original log has no header line; a folder holding the file is accepted too."""
+    src = tmp_path / "cdnow"
+    _write(src / "CDNOW_master.txt", " 00001 19970101  1   11.77\n 00001 19970105  2   30.00\n")
+    report = run_import("cdnow", src, tmp_path / "raw")
+    assert report["tables"]["orders"]["rows_written"] == 2
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="a CDNOW export is the file CDNOW_master.txt"):
+        run_import("cdnow", tmp_path / "empty", tmp_path / "raw2")
+
+
+def test_src_is_required_without_a_default(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="a olist import needs the export to read"):
+        run_import("olist", None, tmp_path / "raw")
+
+
 # --- the real public exports -----------------------------------------------------------------
 
 
@@ -382,3 +463,29 @@ def test_real_rees46(real_rees46: tuple[dict[str, Any], Path, Path]) -> None:
     customers = {c["customer_id"] for c in _read(out, "customers")}
     assert {o["customer_id"] for o in _read(out, "orders")} <= customers
     assert {e["customer_id"] for e in events} <= customers
+
+
+def test_real_cdnow(tmp_path: Path) -> None:
+    """The CDNOW log shipped with lifetimes, imported without --src: every line an order."""
+    try:
+        src = cdnow_file("CDNOW_master.txt")
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    out = tmp_path / "raw"
+    report = run_import("cdnow", None, out)
+    assert report["src"] == str(src)
+    log = pacsv.read_csv(
+        src,
+        read_options=pacsv.ReadOptions(skip_rows=1, column_names=["line"]),
+        parse_options=pacsv.ParseOptions(delimiter="\t"),
+    )
+    lines = [line.split() for line in log.column("line").to_pylist()]
+    _assert_contract(out)
+    _assert_balanced(report, out)
+    assert not report["warnings"]
+    orders = pq.read_table(raw_path(out, "orders"))
+    assert orders.num_rows == len(lines) == 69_659
+    assert pq.read_metadata(raw_path(out, "customers")).num_rows == 23_570
+    assert len({line[0] for line in lines}) == 23_570
+    revenue = pq.read_table(raw_path(out, "order_items")).column("unit_price").to_pylist()
+    assert round(sum(revenue), 2) == round(sum(float(line[3]) for line in lines), 2) == 2_500_315.63

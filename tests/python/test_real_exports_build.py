@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from conftest import DATASETS, BuildWarehouse
 
+from ml.reference_data import cdnow_file
 from rawdata.importers import run_import
 
 pytestmark = pytest.mark.integration
@@ -91,3 +92,28 @@ def test_rees46_clickstream_builds_session_marts(
     assert {"discovery", "cart", "purchase"} <= funnel_stages
     # No reviews, tickets or payments in this export: staging is empty, not an error.
     assert _scalar(warehouse, "select count(*) from staging.stg_shop__reviews") == 0
+
+
+def test_cdnow_transaction_log_builds_customer_marts(
+    tmp_path: Path, build_warehouse: BuildWarehouse
+) -> None:
+    """23,570 customers with nothing but purchases: every order and dollar reaches the marts."""
+    try:
+        cdnow_file("CDNOW_master.txt")
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    raw = tmp_path / "raw"
+    report = run_import("cdnow", None, raw)
+    warehouse = build_warehouse(raw)
+
+    written_orders = report["tables"]["orders"]["rows_written"]
+    assert _scalar(warehouse, "select count(*) from marts.fct_orders") == written_orders == 69_659
+    revenue = _scalar(warehouse, "select sum(net_revenue) from marts.fct_orders")
+    assert float(revenue) == pytest.approx(2_500_315.63, abs=0.005)
+    assert _scalar(warehouse, "select count(*) from marts.dim_customers") == 23_570
+    # Analysed as of 1998-06-30, 15 to 18 months after the cohort's first purchases.
+    stages = _distinct(warehouse, "lifecycle_stage", "marts.dim_customers")
+    assert {"active", "churned"} <= stages
+    assert _scalar(warehouse, "select count(*) from intermediate.int_customer_features_pit") > 0
+    assert _scalar(warehouse, "select count(*) from ml.ml_model_runs where task = 'churn'") == 1
+    assert _scalar(warehouse, "select count(*) from marts.fct_sessions") == 0
