@@ -1,0 +1,29 @@
+{{ config(severity='warn') }}
+{#- Warns when the churn model ranks the validation customers no better than the classic BG/NBD
+    model (fewer expected purchases in the horizon, more churn) on the same rows. A warning, not
+    an error: on a small shop one validation cutoff is noisy, and the interval
+    (auc_minus_bgnbd_ci_low / _high in ml_model_runs) says whether a gap is real. -#}
+with
+
+churn_runs as (
+
+    select * from {{ ref('ml_model_runs') }}
+    where task = 'churn'
+
+),
+
+final as (
+
+    select
+        model_version,
+        validation_auc,
+        bgnbd_auc,
+        auc_minus_bgnbd,
+        auc_minus_bgnbd_ci_low,
+        auc_minus_bgnbd_ci_high
+    from churn_runs
+    where auc_minus_bgnbd is null or auc_minus_bgnbd <= 0
+
+)
+
+select * from final
