@@ -346,6 +346,11 @@ def expected_spend(
 # --- shared ----------------------------------------------------------------------------------
 
 
+# Largest gradient (of the mean negative log-likelihood, per log-parameter) at which a stalled
+# line search counts as converged.
+STALL_GRADIENT = 1e-4
+
+
 def _minimise(
     objective: Objective, start: FloatArray, model: str, names: tuple[str, ...]
 ) -> FloatArray:
@@ -359,7 +364,11 @@ def _minimise(
         bounds=bounds,
         options={"maxiter": MAX_ITERATIONS, "ftol": 1e-13, "gtol": 1e-9},
     )
-    if not result.success or not np.all(np.isfinite(result.x)):
+    # L-BFGS-B stops "abnormally" when its line search can no longer improve the objective in
+    # floating point, typical at a flat optimum (BG/NBD's a and b growing together when dropout
+    # barely varies between customers): accepted when the gradient there is negligible.
+    stalled = result.status == 2 and float(np.max(np.abs(result.jac))) < STALL_GRADIENT
+    if not (result.success or stalled) or not np.all(np.isfinite(result.x)):
         raise BTYDFitError(
             f"{model} fit did not converge after {result.nit} iterations ({result.message}); "
             "try penalizer_coef > 0 (e.g. 0.001) or more customers"

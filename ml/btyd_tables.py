@@ -13,6 +13,11 @@ import pyarrow as pa
 from ml.btyd_features import BTYD_COLUMNS, btyd_features
 from ml.settings import MLSettings
 
+# A light L2 penalty on the BG/NBD and Gamma-Gamma parameters, in the range lifetimes recommends:
+# without it, a shop whose customers drop out at a near-constant rate drives BG/NBD's a and b
+# together towards infinity, where its expectations are no longer computable.
+PENALIZER_COEF = 0.001
+
 SCHEMA = pa.schema(
     [("customer_cutoff_id", pa.string()), *[(column, pa.float64()) for column in BTYD_COLUMNS]]
 )
@@ -24,6 +29,7 @@ def btyd_feature_table(history: pd.DataFrame, settings: MLSettings) -> pa.Table:
         history,
         churn_horizon_days=settings.churn_horizon_days,
         value_horizon_days=settings.value_horizon_days,
+        penalizer_coef=PENALIZER_COEF,
     )
     scores["customer_cutoff_id"] = history["customer_cutoff_id"].to_numpy()
     frame = pd.DataFrame(scores, columns=SCHEMA.names)
