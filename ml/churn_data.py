@@ -163,7 +163,9 @@ def _group_aucs(
     lapsed = valid[config.lapsed_column].astype(bool).to_numpy()
     for name, rows in (("active", ~lapsed), ("lapsed", lapsed)):
         both = len(np.unique(labels[rows])) == 2
-        result[f"{name}_auc"] = float(roc_auc_score(labels[rows], raw_valid[rows])) if both else None
+        result[f"{name}_auc"] = (
+            float(roc_auc_score(labels[rows], raw_valid[rows])) if both else None
+        )
         result[f"{name}_bgnbd_auc"] = (
             float(roc_auc_score(labels[rows], bgnbd[rows])) if both and bgnbd is not None else None
         )

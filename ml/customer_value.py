@@ -71,7 +71,9 @@ class ValueConfig:
     btyd_column: str = "btyd_expected_value"
 
     def __post_init__(self) -> None:
-        if not (0 <= self.top_share and 0 <= self.high_share and self.top_share + self.high_share <= 1):
+        if not (
+            self.top_share >= 0 and self.high_share >= 0 and self.top_share + self.high_share <= 1
+        ):
             raise ValueError(
                 "value tiers need 0 <= value_tier_top_share, 0 <= value_tier_high_share and "
                 "their sum <= 1 (dbt vars)"
@@ -125,7 +127,9 @@ class ValueModel:
         return np.clip(self.booster.predict(_matrix(features, self.feature_columns)), 0.0, None)
 
 
-def value_tiers(predicted: np.ndarray, top_share: float, high_share: float) -> tuple[np.ndarray, np.ndarray]:
+def value_tiers(
+    predicted: np.ndarray, top_share: float, high_share: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank (1 = most valuable; ties broken by position, so callers sort by a stable key first)
     and tier: the first ceil(n * top_share) ranks are top, the next up to ceil(n * (top_share +
     high_share)) high, the rest standard. Counts, not value thresholds, so the tiers keep their
@@ -177,7 +181,9 @@ def train_value(
     stored = store.find(TASK, version)
     directory = store.directory(TASK, version)
     if stored is not None and (directory / MODEL_FILE).exists():
-        logger.info("customer value: loading stored model %s (trained %s)", version, stored.trained_at)
+        logger.info(
+            "customer value: loading stored model %s (trained %s)", version, stored.trained_at
+        )
         booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
         return ValueModel(booster, stored, feature_columns, config, reused=True)
 
@@ -304,7 +310,9 @@ def _metrics(
         btyd = valid[config.btyd_column].astype(float)
         baselines["btyd"] = btyd.fillna(btyd.median()).to_numpy()
     for name, scores in baselines.items():
-        metrics |= {f"{name}_{key}": value for key, value in regression_metrics(scores, actual).items()}
+        metrics |= {
+            f"{name}_{key}": value for key, value in regression_metrics(scores, actual).items()
+        }
     gain = booster.feature_importance(importance_type="gain", iteration=booster.best_iteration)
     importance = sorted(zip(feature_columns, gain.tolist(), strict=True), key=lambda item: -item[1])
     metrics |= {

@@ -52,8 +52,8 @@ class MLSettings:
     def __post_init__(self) -> None:
         if self.value_tier_top_share + self.value_tier_high_share > 1.0:
             raise ValueError(
-                "the dbt vars value_tier_top_share and value_tier_high_share must sum to at most 1, "
-                f"got {self.value_tier_top_share} + {self.value_tier_high_share}"
+                "the dbt vars value_tier_top_share and value_tier_high_share must sum to at "
+                f"most 1, got {self.value_tier_top_share} + {self.value_tier_high_share}"
             )
 
     @classmethod
@@ -92,9 +92,7 @@ def _positive_days(meta: Mapping[str, Any], name: str, default: int) -> int:
     except ValueError:
         days = 0
     if days < 1:
-        raise ValueError(
-            f"the `{name}` dbt var must be a positive integer, got {value!r}"
-        )
+        raise ValueError(f"the `{name}` dbt var must be a positive integer, got {value!r}")
     return days
 
 

@@ -17,7 +17,13 @@ import pyarrow as pa
 from ml.artifacts import ArtifactStore
 from ml.churn_tables import INSUFFICIENT_HISTORY, SCORED
 from ml.customer_features import feature_columns
-from ml.customer_value import InsufficientValueData, ValueConfig, ValueModel, train_value, value_tiers
+from ml.customer_value import (
+    InsufficientValueData,
+    ValueConfig,
+    ValueModel,
+    train_value,
+    value_tiers,
+)
 from ml.settings import MLSettings
 
 MODEL_NAME = "lightgbm-tweedie-value"

@@ -26,6 +26,7 @@ FEATURES = [
     "late_deliveries",
     "sessions_last_30d",
     "avg_review_rating",
+    "bgnbd_purchases_churn_horizon",
     "noise_a",
     "noise_b",
 ]
@@ -72,6 +73,10 @@ def make_features(
                     "late_deliveries": late,
                     "sessions_last_30d": sessions,
                     "avg_review_rating": rating,
+                    # The classic model's view: fewer expected purchases the longer the silence.
+                    "bgnbd_purchases_churn_horizon": np.exp(-days / 60.0)
+                    * rng.uniform(0.5, 1.5, customers),
+                    "is_lapsed": days > 120.0,
                     "noise_a": rng.normal(size=customers),
                     "noise_b": rng.uniform(size=customers),
                 }
@@ -203,11 +208,20 @@ def test_metrics_and_files_are_stored(model: ChurnModel, store: ArtifactStore) -
         "n_valid", "split_strategy", "train_cutoffs", "validation_cutoff", "calibration_method",
         "best_iteration", "feature_importance_gain", "ci_level", "auc_ci_low", "auc_ci_high",
         "auc_minus_baseline", "auc_minus_baseline_ci_low", "auc_minus_baseline_ci_high",
+        "bgnbd_feature", "bgnbd_auc", "auc_minus_bgnbd", "auc_minus_bgnbd_ci_low",
+        "auc_minus_bgnbd_ci_high", "active_auc", "active_bgnbd_auc", "active_rows",
+        "lapsed_auc", "lapsed_bgnbd_auc", "lapsed_rows",
     }  # fmt: skip
     assert set(model.metrics) == expected_keys
     gain = model.metrics["feature_importance_gain"]
     assert list(gain) == sorted(gain, key=gain.get, reverse=True)
     assert next(iter(gain)) == "late_deliveries"
+    # Both baselines are measured on the same rows, with the model ahead of the classic one here.
+    assert model.metrics["auc_minus_bgnbd"] == pytest.approx(
+        model.metrics["auc"] - model.metrics["bgnbd_auc"]
+    )
+    assert model.metrics["auc_minus_bgnbd_ci_low"] > 0
+    assert model.metrics["active_rows"] + model.metrics["lapsed_rows"] == model.metrics["n_valid"]
 
 
 def test_same_data_loads_instead_of_retraining(

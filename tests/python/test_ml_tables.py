@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from ml.artifacts import ArtifactStore, frame_hash
-from ml.customer_features import MODEL_FEATURES, NOT_FEATURES
 from ml.churn_tables import INSUFFICIENT_HISTORY, SCHEMA, churn_score_table
+from ml.customer_features import MODEL_FEATURES, NOT_FEATURES
 from ml.customer_vectors import SOURCE_WEIGHTS, customer_embedding_table
 from ml.model_runs import model_runs_table
 from ml.settings import MLSettings
@@ -214,6 +214,7 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
             "cutoff_number": [0, 0, 1],
             **{column: [3.0, 40.0, 10.0] for column in MODEL_FEATURES},
             "is_churned": [None, None, 0],
+            "is_lapsed": [False, True, False],
             "is_scoring_snapshot": [True, True, False],
             "cutoff_at": [cutoff, cutoff, cutoff - pd.Timedelta(days=90)],
         }
@@ -225,6 +226,8 @@ def test_churn_scores_without_enough_history_keep_every_customer(tmp_path: Path)
     assert rows["customer_id"].tolist() == ["c1", "c2"]
     assert (rows["status"] == INSUFFICIENT_HISTORY).all()
     assert rows["churn_probability"].isna().all() and rows["model_version"].isna().all()
+    assert rows["is_win_back"].tolist() == [False, True]
+    assert rows["win_back_probability"].isna().all()
     assert (rows["snapshot_at"] == cutoff).all()
 
 
@@ -237,6 +240,7 @@ def test_a_feature_table_column_neither_feature_nor_excluded_is_an_error(tmp_pat
             "cutoff_number": [0, 0],
             **{column: [1.0, 2.0] for column in MODEL_FEATURES},
             "is_churned": [None, None],
+            "is_lapsed": [False, False],
             "is_scoring_snapshot": [True, True],
             "cutoff_at": [cutoff, cutoff],
         }

@@ -177,7 +177,7 @@ timing_features as (
         cutoff_at,
         customer_id,
         count(*) - 1 as repeat_purchase_days,
-        {{ dbt.datediff('min(purchase_day)', 'max(purchase_day)', 'day') }} as repeat_span_days,
+        {{ dbt.datediff('min(purchase_day)', 'max(purchase_day)', 'day') }} as repeat_span_days,  -- noqa: LT05
         min(purchase_day) as first_purchase_day,
         avg(case when day_number > 1 then day_revenue end) as repeat_purchase_value,
         stddev_samp(gap_days) as gap_stddev_days,
