@@ -76,6 +76,22 @@ def test_churn_model_beats_recency_and_agrees_with_latent_truth(
     assert churn["validation_auc"] > churn["baseline_auc"] + 0.05, churn
     assert churn["truth_auc"] > 0.7, churn
     assert churn["mean_probability_truly_churned"] > churn["mean_probability_still_active"], churn
+    assert churn["validation_auc"] > churn["bgnbd_auc"], churn
+    assert churn["truth_auc"] > churn["truth_auc_bgnbd"], churn
+
+
+def test_customer_value_beats_both_baselines_on_held_out_revenue(
+    demo: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    warehouse, truth, _ = demo
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        value = evaluate_ml(connection, truth)["customer_value"]
+    assert value["trained"], value
+    model = value["model"]
+    for baseline in ("historical_average", "btyd"):
+        assert model["mae"] < value[baseline]["mae"], value
+        assert model["spearman"] > value[baseline]["spearman"], value
+    assert set(value["tiers"]) == {"top", "high", "standard"}, value
 
 
 def test_sentiment_is_learnt_from_ratings(demo: tuple[Path, Path, dict[str, Any]]) -> None:
