@@ -10,7 +10,9 @@ Validation. Value cutoffs lie closer together than one horizon (a year), so hold
 latest cutoff in time, as churn does, would leave no cutoff whose label window closed before it.
 Where no cutoff lies a full horizon before the latest, the split is by customer instead: every
 row of a held-out customer is in validation, none in training, and the metrics are measured on
-the held-out customers at the latest value cutoff (one row each). Where cutoffs do lie that far
+those rows at every value cutoff (a customer counts once per cutoff: each is a forecast made at
+a different time, and one cutoff alone holds too few customers for a stable Spearman or
+top-decile share on a small shop). Where cutoffs do lie that far
 apart, training uses those cutoffs and validation the latest, as for churn. Early stopping uses a
 customer split inside the training rows, so no reported metric has seen its own rows twice.
 
@@ -251,16 +253,14 @@ def _labelled_rows(
 
 
 def _split(labelled: pd.DataFrame, config: ValueConfig) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """Training rows, validation rows (the latest cutoff only) and the strategy's name."""
+    """Training rows, validation rows and the strategy's name."""
     cutoffs = pd.to_datetime(labelled[config.cutoff_column])
     latest = cutoffs.max()
     closed = (cutoffs + pd.Timedelta(days=config.horizon_days) <= latest).to_numpy()
     if closed.any():
         return labelled[closed], labelled[(cutoffs == latest).to_numpy()], TIME_SPLIT
     train_rows, valid_rows = _customer_split(labelled, config)
-    valid = labelled.iloc[valid_rows]
-    valid = valid[pd.to_datetime(valid[config.cutoff_column]) == latest]
-    return labelled.iloc[train_rows], valid, CUSTOMER_SPLIT
+    return labelled.iloc[train_rows], labelled.iloc[valid_rows], CUSTOMER_SPLIT
 
 
 def _customer_split(rows: pd.DataFrame, config: ValueConfig) -> tuple[np.ndarray, np.ndarray]:
