@@ -105,6 +105,8 @@ class ValueConfig:
             "num_boost_round": self.num_boost_round,
             "early_stopping_rounds": self.early_stopping_rounds,
             "validation_fraction": self.validation_fraction,
+            # The stored metrics depend on how they were measured (see the module docstring).
+            "validation": "held-out customers at every value cutoff",
         }
 
 
