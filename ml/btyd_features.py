@@ -182,7 +182,9 @@ def _fit_or_warn(
     except (InsufficientBTYDData, BTYDFitError) as exc:
         logger.warning(
             "btyd: cutoff %s: no %s fit on %s customers, so %s are NaN: %s (expected at "
-            "the early cutoffs of a short history; start the cutoffs later to score them all)",
+            "the early cutoffs of a short history; to start the cutoffs later, lower the "
+            "dbt vars churn_training_cutoffs, value_training_cutoffs or "
+            "training_cutoff_spacing_days)",
             cutoff,
             model,
             f"{customers:,}",

@@ -144,8 +144,8 @@ def _baseline_scores(
 ) -> np.ndarray | None:
     """A baseline's score: the feature itself (no fitting, no tuning), signed so that higher
     means more churn. Missing values get the median so they neither help nor hurt it."""
-    if feature is None or feature not in valid.columns:
-        return None
+    if feature is None or feature not in valid.columns or valid[feature].isna().all():
+        return None  # e.g. BG/NBD could not be fitted at the validation cutoff: no baseline
     score = valid[feature].astype(float)
     score = score.fillna(score.median()).fillna(0.0).to_numpy()
     return score if higher_is_churn else -score

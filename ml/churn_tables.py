@@ -75,6 +75,10 @@ def churn_score_table(
         status = SCORED
     lapsed = snapshot["is_lapsed"].astype(bool).to_numpy()
     scores["is_win_back"] = lapsed
+    if "risk_tier" in scores.columns:
+        # A lapsed customer has churned already: a churn risk tier would fill the high tier
+        # with them. Their ranking is win_back_probability.
+        scores.loc[lapsed, "risk_tier"] = "lapsed"
     if "churn_probability" in scores.columns:
         scores["win_back_probability"] = (1.0 - scores["churn_probability"]).where(lapsed)
     scores["model_name"] = MODEL_NAME

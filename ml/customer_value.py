@@ -106,7 +106,7 @@ class ValueConfig:
             "early_stopping_rounds": self.early_stopping_rounds,
             "validation_fraction": self.validation_fraction,
             # The stored metrics depend on how they were measured (see the module docstring).
-            "validation": "held-out customers at every value cutoff",
+            "validation": "held-out customers at every value cutoff, period labelled",
         }
 
 
@@ -195,10 +195,19 @@ def train_value(
     train, valid, strategy = _split(labelled, config)
     booster = _fit(train, feature_columns, config)
     metrics = _metrics(booster, valid, feature_columns, config)
-    metrics |= {"split_strategy": strategy, "n_train": len(train), "n_valid": len(valid)}
+    metrics |= {
+        "split_strategy": strategy,
+        # Same period, other customers: under a customer split, validation labels cover the
+        # same calendar year as training ones, so the figures say how well the model ranks and
+        # sizes customers it has not seen, not how it carries over to a year it has not seen.
+        "validation_period": "out_of_time" if strategy == TIME_SPLIT else "same_period",
+        "n_train": len(train),
+        "n_valid": len(valid),
+        "n_valid_customers": int(valid[config.id_column].nunique()),
+    }
     logger.info(
         "customer value: held-out MAE %.2f (historical average %.2f, BG/NBD x Gamma-Gamma %s), "
-        "Spearman %.3f, top-decile capture %.3f on %d customers",
+        "Spearman %.3f, top-decile capture %.3f on %d held-out rows",
         metrics["mae"],
         metrics["historical_average_mae"],
         _fmt(metrics.get("btyd_mae")),

@@ -1,6 +1,8 @@
 {{ config(severity='warn') }}
 {#- Warns when the churn model ranks the validation customers no better than the classic BG/NBD
-    model (fewer expected purchases in the horizon, more churn) on the same rows. A warning, not
+    model (fewer expected purchases in the horizon, more churn) on the same rows: all of them,
+    or only those still active at the cutoff, where recency separates little and the pooled AUC
+    can hide a tie. When BG/NBD could not be fitted the comparison is null and warns too. A warning, not
     an error: on a small shop one validation cutoff is noisy, and the interval
     (auc_minus_bgnbd_ci_low / _high in ml_model_runs) says whether a gap is real. -#}
 with
@@ -20,9 +22,14 @@ final as (
         bgnbd_auc,
         auc_minus_bgnbd,
         auc_minus_bgnbd_ci_low,
-        auc_minus_bgnbd_ci_high
+        auc_minus_bgnbd_ci_high,
+        active_auc,
+        active_bgnbd_auc
     from churn_runs
-    where auc_minus_bgnbd is null or auc_minus_bgnbd <= 0
+    where
+        auc_minus_bgnbd is null
+        or auc_minus_bgnbd <= 0
+        or active_auc <= active_bgnbd_auc
 
 )
 

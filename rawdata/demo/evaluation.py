@@ -56,7 +56,7 @@ def _churn(warehouse: duckdb.DuckDBPyConnection, truth_path: Path) -> dict[str, 
             scores.risk_tier,
             scores.is_win_back,
             features.days_since_last_order,
-            btyd.bgnbd_p_alive,
+            btyd.bgnbd_purchases_churn_horizon,
             truth.churned_at is not null as truly_churned
         from ml.ml_churn_scores as scores
         inner join read_parquet('{truth_path}') as truth
@@ -74,7 +74,8 @@ def _churn(warehouse: duckdb.DuckDBPyConnection, truth_path: Path) -> dict[str, 
     metrics = json.loads(metrics)
     truth = scored["truly_churned"].to_numpy(dtype=bool)
     both_classes = 0 < truth.sum() < len(truth)
-    alive = scored["bgnbd_p_alive"].fillna(scored["bgnbd_p_alive"].median())
+    purchases = scored["bgnbd_purchases_churn_horizon"]
+    purchases = purchases.fillna(purchases.median())
     tiers = scored.groupby("risk_tier")["truly_churned"].agg(["size", "mean"])
     return {
         "trained": True,
@@ -98,7 +99,7 @@ def _churn(warehouse: duckdb.DuckDBPyConnection, truth_path: Path) -> dict[str, 
         "truth_auc_recency": float(roc_auc_score(truth, scored["days_since_last_order"]))
         if both_classes
         else None,
-        "truth_auc_bgnbd": float(roc_auc_score(truth, 1.0 - alive)) if both_classes else None,
+        "truth_auc_bgnbd": float(roc_auc_score(truth, -purchases)) if both_classes else None,
         "mean_probability_truly_churned": float(scored.loc[truth, "churn_probability"].mean()),
         "mean_probability_still_active": float(scored.loc[~truth, "churn_probability"].mean()),
         "truly_churned_by_tier": {
@@ -125,7 +126,9 @@ def _customer_value(warehouse: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {
         "trained": True,
         "split_strategy": metrics["split_strategy"],
-        "held_out_customers": metrics["n_valid"],
+        "validation_period": metrics["validation_period"],
+        "held_out_rows": metrics["n_valid"],
+        "held_out_customers": metrics["n_valid_customers"],
         **{
             name: {key: metrics.get(key if name == "model" else f"{name}_{key}") for key in keys}
             for name in ("model", "historical_average", "btyd")

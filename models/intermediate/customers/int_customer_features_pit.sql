@@ -189,8 +189,9 @@ timing_features as (
 
 session_features as (
 
-    {#- Sessions in which the customer logged in. Stitching credits anonymous sessions to the
-        customer who logs in on that device later, which a cutoff cannot know yet. -#}
+    {#- Sessions in which the customer logged in, over by the cutoff (a session that spans it
+        would bring its later cart adds, purchase and login along). Stitching credits anonymous
+        sessions to the customer who logs in on that device later, which a cutoff cannot know. -#}
     select
         cutoffs.cutoff_at,
         sessions.logged_in_customer_id as customer_id,
@@ -212,7 +213,7 @@ session_features as (
     from cutoffs
     inner join sessions
         on
-            cutoffs.cutoff_at >= sessions.started_at
+            cutoffs.cutoff_at >= sessions.ended_at
             and sessions.started_at >= {{ dbt.dateadd('day', -180, 'cutoffs.cutoff_at') }}
     where sessions.logged_in_customer_id is not null
     group by 1, 2
