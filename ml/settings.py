@@ -18,6 +18,9 @@ from typing import Any
 CHURN_HORIZON_DAYS = 90
 CHURN_HIGH_RISK_THRESHOLD = 0.6
 CHURN_MEDIUM_RISK_THRESHOLD = 0.3
+# The defaults of the segment vars; ml/segments.py takes its defaults from here.
+SEGMENT_MIN_CLUSTERS = 3
+SEGMENT_MAX_CLUSTERS = 8
 
 
 def _text(value: Any) -> str | None:
@@ -41,6 +44,8 @@ class MLSettings:
     churn_horizon_days: int = CHURN_HORIZON_DAYS
     churn_high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
     churn_medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
+    segment_min_clusters: int = SEGMENT_MIN_CLUSTERS
+    segment_max_clusters: int = SEGMENT_MAX_CLUSTERS
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any] | None) -> MLSettings:
@@ -59,6 +64,7 @@ class MLSettings:
             churn_medium_risk_threshold=_probability(
                 meta, "churn_medium_risk_threshold", CHURN_MEDIUM_RISK_THRESHOLD
             ),
+            **_cluster_range(meta),
         )
 
 
@@ -76,6 +82,29 @@ def _positive_days(value: Any, default: int) -> int:
             f"the `churn_horizon_days` dbt var must be a positive integer, got {value!r}"
         )
     return days
+
+
+def _cluster_range(meta: Mapping[str, Any]) -> dict[str, int]:
+    """The `segment_min_clusters` and `segment_max_clusters` vars: whole numbers, 2 <= min <= max
+    (silhouette needs at least two clusters)."""
+    values = {}
+    for name, default in (
+        ("segment_min_clusters", SEGMENT_MIN_CLUSTERS),
+        ("segment_max_clusters", SEGMENT_MAX_CLUSTERS),
+    ):
+        text = _text(meta.get(name))
+        try:
+            values[name] = default if text is None else int(text)
+        except ValueError:
+            values[name] = 0
+        if values[name] < 2:
+            raise ValueError(f"the `{name}` dbt var must be a whole number of at least 2, got {text!r}")
+    if values["segment_min_clusters"] > values["segment_max_clusters"]:
+        raise ValueError(
+            "the `segment_min_clusters` dbt var must not exceed `segment_max_clusters`, got "
+            f"{values['segment_min_clusters']} > {values['segment_max_clusters']}"
+        )
+    return values
 
 
 def _probability(meta: Mapping[str, Any], name: str, default: float) -> float:
