@@ -227,10 +227,10 @@ def name_segment(profile: dict[str, float]) -> tuple[str, list[str]]:
         if word is not None and abs(z) >= FILL_Z:
             worded.append((abs(z), feature.column, word))
     worded.sort(key=lambda item: (-item[0], item[1]))
-    # A word inside a stronger one adds nothing ("reviewer" after "unhappy reviewer").
+    # A word inside (or around) a stronger one adds nothing ("reviewer" after "unhappy reviewer").
     kept: list[tuple[float, str, str]] = []
     for item in worded:
-        if not any(item[2] in other[2] for other in kept):
+        if not any(item[2] in other[2] or other[2] in item[2] for other in kept):
             kept.append(item)
     worded = kept
     chosen = [item for item in worded if item[0] >= NAME_Z_THRESHOLD][:MAX_NAME_WORDS]

@@ -13,6 +13,7 @@ def model(dbt, session):
         dbt.ref("ml_churn_scores"),
         dbt.ref("ml_review_sentiment"),
         dbt.ref("ml_ticket_sentiment"),
+        dbt.ref("ml_customer_segments"),
     ]
     versions = []
     for relation in used:
