@@ -34,21 +34,33 @@ SEGMENT_FEATURES = (
     SegmentFeature("days_since_last_order", "days since last order", "lapsed", "recent"),
     SegmentFeature("revenue_orders", "revenue orders", "frequent", "one-off", log=True),
     SegmentFeature("revenue", "revenue", "high value", "low value", log=True),
-    SegmentFeature("average_order_value", "average order value", "big basket", "small basket", log=True),
+    SegmentFeature(
+        "average_order_value", "average order value", "big basket", "small basket", log=True
+    ),
     SegmentFeature("tenure_days", "tenure", "long-standing", "newly joined"),
-    SegmentFeature("sessions_last_90d", "sessions in the last 90 days", "engaged", "quiet", log=True),
+    SegmentFeature(
+        "sessions_last_90d", "sessions in the last 90 days", "engaged", "quiet", log=True
+    ),
     SegmentFeature("mobile_session_share", "share of mobile sessions", "mobile", "desktop"),
-    SegmentFeature("paid_session_share", "share of sessions from paid channels", "paid-acquired", None),
-    SegmentFeature("organic_session_share", "share of sessions from search and social", "organic", None),
+    SegmentFeature(
+        "paid_session_share", "share of sessions from paid channels", "paid-acquired", None
+    ),
+    SegmentFeature(
+        "organic_session_share", "share of sessions from search and social", "organic", None
+    ),
     SegmentFeature("email_session_share", "share of sessions from email", "email-responsive", None),
     SegmentFeature("direct_session_share", "share of direct sessions", "direct visitor", None),
-    SegmentFeature("discount_share", "share of item value discounted", "discount-driven", "full-price"),
+    SegmentFeature(
+        "discount_share", "share of item value discounted", "discount-driven", "full-price"
+    ),
     SegmentFeature("returned_order_share", "share of orders returned", "returner", None),
     SegmentFeature("reviews_written", "reviews written", "reviewer", None, log=True),
-    SegmentFeature("avg_review_sentiment", "average review sentiment", "happy reviewer", "unhappy reviewer"),
+    SegmentFeature(
+        "avg_review_sentiment", "average review sentiment", "happy reviewer", "unhappy reviewer"
+    ),
     SegmentFeature("tickets_total", "support tickets", "support-heavy", None, log=True),
     SegmentFeature("avg_ticket_sentiment", "average ticket sentiment", None, "frustrated"),
-)  # fmt: skip
+)
 # Keys and descriptive columns: never clustered.
 NOT_SEGMENT_FEATURES = ("customer_id", "lifecycle_stage", "as_of_at")
 

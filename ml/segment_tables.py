@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
 from ml.segment_features import SEGMENT_FEATURES, segment_feature_columns
-from ml.segments import SegmentConfig, Segmentation, embedding_matrix, segment_customers
+from ml.segments import Segmentation, SegmentConfig, embedding_matrix, segment_customers
 from ml.settings import MLSettings
 
 TASK = "segments"

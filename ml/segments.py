@@ -143,7 +143,9 @@ class _Space:
         return part
 
     def transform(self, behaviour: np.ndarray, embedding: np.ndarray | None) -> np.ndarray:
-        return np.hstack([self.behaviour_z(behaviour), self.embedding_part(embedding, len(behaviour))])
+        return np.hstack(
+            [self.behaviour_z(behaviour), self.embedding_part(embedding, len(behaviour))]
+        )
 
 
 def behaviour_matrix(features: pd.DataFrame) -> np.ndarray:
@@ -170,9 +172,13 @@ def embedding_matrix(customer_ids: pd.Series, embeddings: pd.DataFrame | None) -
     return matrix
 
 
-def _fit_space(behaviour: np.ndarray, embedding: np.ndarray | None, config: SegmentConfig) -> _Space:
+def _fit_space(
+    behaviour: np.ndarray, embedding: np.ndarray | None, config: SegmentConfig
+) -> _Space:
     with np.errstate(all="ignore"):
-        medians = np.nanmedian(behaviour, axis=0) if len(behaviour) else np.zeros(behaviour.shape[1])
+        medians = (
+            np.nanmedian(behaviour, axis=0) if len(behaviour) else np.zeros(behaviour.shape[1])
+        )
     medians = np.where(np.isnan(medians), 0.0, medians)
     imputed = np.where(np.isnan(behaviour), medians, behaviour)
     means = imputed.mean(axis=0) if len(imputed) else np.zeros(imputed.shape[1])
@@ -329,7 +335,9 @@ def segment_customers(
     for label in clusters:
         member = embedding[labels == label] if embedding is not None else None
         present = member[~np.isnan(member).any(axis=1)] if member is not None else None
-        embedding_centroids.append(present.mean(axis=0) if present is not None and len(present) else None)
+        embedding_centroids.append(
+            present.mean(axis=0) if present is not None and len(present) else None
+        )
 
     first_id = previous.next_segment_id if previous is not None else 1
     if previous is not None and previous.segments:
@@ -375,7 +383,9 @@ def segment_customers(
             )
         )
     segments.sort(key=lambda segment: segment.segment_id)
-    for segment, name in zip(segments, unique_names([s.segment_name for s in segments]), strict=True):
+    for segment, name in zip(
+        segments, unique_names([s.segment_name for s in segments]), strict=True
+    ):
         segment.segment_name = name
 
     by_label = {label: position for position, label in enumerate(clusters)}
@@ -394,9 +404,12 @@ def segment_customers(
     silhouette = scores.get(chosen_k)
     logger.info(
         "segments: chose k=%d (silhouette %s) for %d customers in %.2f s: %s",
-        chosen_k, "n/a" if silhouette is None else f"{silhouette:.4f}", len(features),
-        time.perf_counter() - started, "; ".join(f"{s.segment_id} {s.segment_name}" for s in segments),
-    )  # fmt: skip
+        chosen_k,
+        "n/a" if silhouette is None else f"{silhouette:.4f}",
+        len(features),
+        time.perf_counter() - started,
+        "; ".join(f"{segment.segment_id} {segment.segment_name}" for segment in segments),
+    )
     return Segmentation(
         assignments=assignments,
         segments=segments,

@@ -98,7 +98,9 @@ def _cluster_range(meta: Mapping[str, Any]) -> dict[str, int]:
         except ValueError:
             values[name] = 0
         if values[name] < 2:
-            raise ValueError(f"the `{name}` dbt var must be a whole number of at least 2, got {text!r}")
+            raise ValueError(
+                f"the `{name}` dbt var must be a whole number of at least 2, got {text!r}"
+            )
     if values["segment_min_clusters"] > values["segment_max_clusters"]:
         raise ValueError(
             "the `segment_min_clusters` dbt var must not exceed `segment_max_clusters`, got "

@@ -11,7 +11,7 @@ segments as (
 customer_shares as (
 
     select
-        'customer_share' as share,
+        'customer_share' as share_name,
         null as segment_id,
         sum(customer_share) as total
     from segments
@@ -22,7 +22,7 @@ customer_shares as (
 channel_shares as (
 
     select
-        'channel_shares' as share,
+        'channel_shares' as share_name,
         segment_id,
         paid_session_share + organic_session_share + email_session_share + direct_session_share as total
     from segments

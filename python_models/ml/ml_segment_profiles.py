@@ -9,4 +9,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = MLSettings.from_meta(dbt.config.get("meta"))
     versions = dbt.ref("ml_customer_segments").project("model_version").distinct().fetchall()
-    return segment_profile_table([row[0] for row in versions], ArtifactStore(settings.artifacts_dir))
+    return segment_profile_table(
+        [row[0] for row in versions], ArtifactStore(settings.artifacts_dir)
+    )
