@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ml import segments as segments_module
 from ml.artifacts import ArtifactStore
 from ml.segment_features import NOT_SEGMENT_FEATURES, SEGMENT_FEATURES
 from ml.segment_tables import (
@@ -22,7 +23,9 @@ from ml.segment_tables import (
 )
 from ml.segments import (
     TYPICAL_NAME,
+    Segmentation,
     SegmentConfig,
+    choose_k,
     match_ids,
     name_segment,
     segment_customers,
@@ -96,12 +99,18 @@ def _features(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def buyers() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return synthetic_buyers(1200)
+    return synthetic_buyers(800)
 
 
-def test_k_is_chosen_by_silhouette_over_the_configured_range(buyers) -> None:
+@pytest.fixture(scope="module")
+def segmented(buyers) -> Segmentation:
     features, embeddings = buyers
-    result = segment_customers(_features(features), embeddings)
+    return segment_customers(_features(features), embeddings)
+
+
+def test_k_is_chosen_by_silhouette_over_the_configured_range(buyers, segmented) -> None:
+    features, embeddings = buyers
+    result = segmented
     assert sorted(result.silhouette_by_k) == list(range(3, 9))
     assert result.chosen_k == 4
     assert result.silhouette == max(result.silhouette_by_k.values())
@@ -113,9 +122,9 @@ def test_k_is_chosen_by_silhouette_over_the_configured_range(buyers) -> None:
     assert sorted(narrow.silhouette_by_k) == [5, 6] and narrow.chosen_k in (5, 6)
 
 
-def test_segments_are_named_from_their_profiles(buyers) -> None:
-    features, embeddings = buyers
-    result = segment_customers(_features(features), embeddings)
+def test_segments_are_named_from_their_profiles(buyers, segmented) -> None:
+    features, _ = buyers
+    result = segmented
     joined = features.merge(result.assignments, on="customer_id")
     names = joined.groupby("group")["segment_name"].agg(lambda g: g.value_counts().index[0])
     assert "frequent" in names["loyal"] and "recent" in names["loyal"], names
@@ -126,9 +135,9 @@ def test_segments_are_named_from_their_profiles(buyers) -> None:
     assert len(set(segment.segment_name for segment in result.segments)) == len(result.segments)
 
 
-def test_same_data_gives_the_same_ids_and_names_in_any_row_order(buyers) -> None:
+def test_same_data_gives_the_same_ids_and_names_in_any_row_order(buyers, segmented) -> None:
     features, embeddings = buyers
-    first = segment_customers(_features(features), embeddings)
+    first = segmented
     shuffled = _features(features).sample(frac=1.0, random_state=3)
     second = segment_customers(shuffled, embeddings.sample(frac=1.0, random_state=4))
     pd.testing.assert_frame_equal(first.assignments, second.assignments)
@@ -147,7 +156,7 @@ def test_ten_percent_more_customers_keep_most_customers_in_their_segment(
     features, embeddings = buyers
     store = ArtifactStore(tmp_path)
     first_version, first = fit_segments(_features(features), embeddings, SegmentConfig(), store)
-    more, more_embeddings = synthetic_buyers(120, seed=1, prefix="new")
+    more, more_embeddings = synthetic_buyers(80, seed=1, prefix="new")
     grown = pd.concat([_features(features), _features(more)], ignore_index=True)
     grown_embeddings = pd.concat([embeddings, more_embeddings], ignore_index=True)
     second_version, second = fit_segments(grown, grown_embeddings, SegmentConfig(), store)
@@ -158,6 +167,21 @@ def test_ten_percent_more_customers_keep_most_customers_in_their_segment(
     assert all(segment.previous_segment_id == segment.segment_id for segment in second.segments)
     latest = json.loads((tmp_path / TASK / LATEST).read_text())
     assert latest == {"model_version": second_version}
+
+
+def test_the_previous_k_is_kept_only_while_its_silhouette_is_close_to_the_best(
+    buyers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    features, embeddings = buyers
+    rng = np.random.default_rng(0)
+    matrix = np.vstack([rng.normal(centre, 0.3, (100, 2)) for centre in ((0, 0), (4, 0), (0, 4))])
+    best, scores, _ = choose_k(matrix, SegmentConfig(3, 6))
+    assert best == 3 and scores[3] > scores[5] + segments_module.SILHOUETTE_TOLERANCE
+    five = np.array([[0, 0], [4, 0], [0, 4], [0.3, 0.3], [4.3, 0]])
+    assert choose_k(matrix, SegmentConfig(3, 6), five)[0] == 3  # clearly worse: not kept
+    monkeypatch.setattr(segments_module, "SILHOUETTE_TOLERANCE", 1.0)
+    kept, _, fits = choose_k(matrix, SegmentConfig(3, 6), five)
+    assert kept == 5 and len(fits[5].cluster_centers_) == 5
 
 
 def test_reordered_clusters_get_their_old_ids_back(buyers, tmp_path: Path) -> None:
