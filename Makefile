@@ -60,7 +60,7 @@ quick: lint unit-test quick-build
 lint: $(VENV)/.installed
 	$(BIN)/ruff check rawdata ml tests benchmarks python_models
 	$(BIN)/ruff format --check rawdata ml tests benchmarks python_models
-	$(BIN)/sqlfluff lint models tests
+	$(BIN)/sqlfluff lint models tests python_models
 
 pytest: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -21,6 +21,9 @@ CHURN_MEDIUM_RISK_THRESHOLD = 0.3
 VALUE_HORIZON_DAYS = 365
 VALUE_TIER_TOP_SHARE = 0.10
 VALUE_TIER_HIGH_SHARE = 0.30
+# The defaults of the segment vars; ml/segments.py takes its defaults from here.
+SEGMENT_MIN_CLUSTERS = 3
+SEGMENT_MAX_CLUSTERS = 8
 
 
 def _text(value: Any) -> str | None:
@@ -45,6 +48,8 @@ class MLSettings:
     churn_horizon_days: int = CHURN_HORIZON_DAYS
     churn_high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
     churn_medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
+    segment_min_clusters: int = SEGMENT_MIN_CLUSTERS
+    segment_max_clusters: int = SEGMENT_MAX_CLUSTERS
     value_horizon_days: int = VALUE_HORIZON_DAYS
     value_tier_top_share: float = VALUE_TIER_TOP_SHARE
     value_tier_high_share: float = VALUE_TIER_HIGH_SHARE
@@ -78,6 +83,7 @@ class MLSettings:
             value_tier_high_share=_probability(
                 meta, "value_tier_high_share", VALUE_TIER_HIGH_SHARE
             ),
+            **_cluster_range(meta),
         )
 
 
@@ -94,6 +100,31 @@ def _positive_days(meta: Mapping[str, Any], name: str, default: int) -> int:
     if days < 1:
         raise ValueError(f"the `{name}` dbt var must be a positive integer, got {value!r}")
     return days
+
+
+def _cluster_range(meta: Mapping[str, Any]) -> dict[str, int]:
+    """The `segment_min_clusters` and `segment_max_clusters` vars: whole numbers, 2 <= min <= max
+    (silhouette needs at least two clusters)."""
+    values = {}
+    for name, default in (
+        ("segment_min_clusters", SEGMENT_MIN_CLUSTERS),
+        ("segment_max_clusters", SEGMENT_MAX_CLUSTERS),
+    ):
+        text = _text(meta.get(name))
+        try:
+            values[name] = default if text is None else int(text)
+        except ValueError:
+            values[name] = 0
+        if values[name] < 2:
+            raise ValueError(
+                f"the `{name}` dbt var must be a whole number of at least 2, got {text!r}"
+            )
+    if values["segment_min_clusters"] > values["segment_max_clusters"]:
+        raise ValueError(
+            "the `segment_min_clusters` dbt var must not exceed `segment_max_clusters`, got "
+            f"{values['segment_min_clusters']} > {values['segment_max_clusters']}"
+        )
+    return values
 
 
 def _probability(meta: Mapping[str, Any], name: str, default: float) -> float:

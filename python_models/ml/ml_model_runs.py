@@ -14,6 +14,7 @@ def model(dbt, session):
         dbt.ref("ml_customer_value"),
         dbt.ref("ml_review_sentiment"),
         dbt.ref("ml_ticket_sentiment"),
+        dbt.ref("ml_customer_segments"),
     ]
     versions = []
     for relation in used:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -16,7 +17,10 @@ from conftest import dbt_build
 
 from benchmarks.dbt_run import dbt_build as run_dbt_build
 from benchmarks.dbt_run import warehouse_path
+from ml.artifacts import ArtifactStore
 from ml.customer_features import MODEL_FEATURES, NOT_FEATURES
+from ml.segment_tables import fit_segments
+from ml.segments import SegmentConfig, segment_customers
 from rawdata.demo import generate
 from rawdata.demo.evaluation import evaluate_ml
 
@@ -118,6 +122,35 @@ def test_every_built_feature_table_column_is_declared(
             "where table_schema = 'ml' and table_name = 'ml_customer_features_pit'"
         ).fetchall()
     assert {name for (name,) in columns} == set(MODEL_FEATURES) | set(NOT_FEATURES)
+
+
+def test_segments_are_named_sized_and_stable_on_demo_data(
+    demo: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """dim_segments describes every segment; refitting the built features gives the same ids and
+    names, and a segmentation of 90% of the buyers carries its ids over to all of them."""
+    warehouse, _, _ = demo
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        segments = connection.sql("select * from marts.dim_segments order by segment_id").df()
+        features = connection.sql("select * from ml.ml_segment_features").df()
+        embeddings = connection.sql(
+            "select customer_id, embedding from ml.ml_customer_embeddings where status = 'embedded'"
+        ).df()
+    assert 3 <= segments["segment_count"].iloc[0] <= 8
+    assert len(segments) == segments["segment_count"].iloc[0]
+    assert segments["segment_name"].is_unique and segments["customers"].sum() == len(features)
+    assert abs(segments["customer_share"].sum() - 1) < 1e-9
+
+    first, second = (segment_customers(features, embeddings) for _ in range(2))
+    pd.testing.assert_frame_equal(first.assignments, second.assignments)
+    assert [s.segment_name for s in first.segments] == [s.segment_name for s in second.segments]
+
+    store = ArtifactStore(tmp_path)
+    earlier = features.sample(frac=0.9, random_state=0)
+    _, before = fit_segments(earlier, embeddings, SegmentConfig(), store)
+    _, after = fit_segments(features, embeddings, SegmentConfig(), store)
+    kept = before.assignments.merge(after.assignments, on="customer_id")
+    assert (kept["segment_id_x"] == kept["segment_id_y"]).mean() > 0.8
 
 
 def test_auc_gate_errors_only_when_significantly_under_the_floor(
