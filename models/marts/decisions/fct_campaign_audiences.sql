@@ -67,7 +67,7 @@ final as (
         cast(ranking_score as double) as ranking_score,
         cast(row_number() over (
             partition by audience_name
-            order by ranking_score desc nulls last, customer_id
+            order by ranking_score desc nulls last, customer_id asc
         ) as integer) as audience_rank,
         as_of_at
     from audience_members

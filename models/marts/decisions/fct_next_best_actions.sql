@@ -27,7 +27,10 @@ customer_conditions as (
 
     select
         *,
-        case when has_bad_experience then 'true' else 'false' end as bad_experience_condition
+        case when has_bad_experience then 'true' else 'false' end as bad_experience_condition,
+        cast(cast(churn_probability as decimal(4, 2)) as varchar) as churn_probability_text,
+        cast(cast(win_back_probability as decimal(4, 2)) as varchar) as win_back_probability_text,
+        cast(cast(predicted_value as decimal(18, 2)) as varchar) as predicted_value_text
     from decision_inputs
 
 ),
@@ -73,20 +76,10 @@ decided as (
         'rule ' || cast(first_matching_rules.rule_order as varchar) || ': '
         || customer_conditions.lifecycle_stage
         || ', risk tier ' || customer_conditions.risk_tier
-        || coalesce(
-            ' (churn probability ' || cast(cast(customer_conditions.churn_probability as decimal(4, 2)) as varchar) || ')',
-            ''
-        )
-        || coalesce(
-            ', win-back probability '
-            || cast(cast(customer_conditions.win_back_probability as decimal(4, 2)) as varchar),
-            ''
-        )
+        || coalesce(' (churn probability ' || customer_conditions.churn_probability_text || ')', '')
+        || coalesce(', win-back probability ' || customer_conditions.win_back_probability_text, '')
         || ', value tier ' || customer_conditions.value_tier
-        || coalesce(
-            ' (predicted value ' || cast(cast(customer_conditions.predicted_value as decimal(18, 2)) as varchar) || ')',
-            ''
-        )
+        || coalesce(' (predicted value ' || customer_conditions.predicted_value_text || ')', '')
         || case when customer_conditions.has_bad_experience then ', bad experience' else '' end as reason
     from customer_conditions
     left join first_matching_rules
@@ -102,11 +95,11 @@ checked as (
         case
             when action is null
                 then error(
-                    'no next_best_action_playbook rule matches lifecycle_stage=' || lifecycle_stage
-                    || ', risk_tier=' || risk_tier || ', value_tier=' || value_tier
-                    || ', has_bad_experience=' || bad_experience_condition
-                    || ' (customer ' || customer_id || '): add a rule or a catch-all rule with * in every condition'
-                )
+                        'no next_best_action_playbook rule matches lifecycle_stage=' || lifecycle_stage
+                        || ', risk_tier=' || risk_tier || ', value_tier=' || value_tier
+                        || ', has_bad_experience=' || bad_experience_condition
+                        || ' (customer ' || customer_id || '): add a rule or a catch-all rule with * in every condition'
+                    )
         end as unmapped_check
     from decided
 
