@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Selection of a build of the SQL layers alone: every model, seed and test outside the ML layer
-# (python_models/) and what is built on it (dim_segments), so it runs without torch, LightGBM or
-# the bundled encoder.
+# (python_models/) and everything downstream of it (dim_segments, the decision marts and
+# customer_360, which read ML tables), so it runs without torch, LightGBM or the bundled encoder.
 SQL_ONLY = ("--exclude", "path:python_models+")
 
 
