@@ -34,7 +34,12 @@ def test_sql_layers_build_without_the_ml_layer(tmp_path: Path) -> None:
         }
     assert "ml" not in schemas, schemas
     # Models that read ML tables are left out with the ML layer; the playbook seed is not.
-    ml_dependent = {"dim_segments", "customer_360", "fct_next_best_actions", "int_customer_decision_inputs"}
+    ml_dependent = {
+        "dim_segments",
+        "customer_360",
+        "fct_next_best_actions",
+        "int_customer_decision_inputs",
+    }
     assert not tables & ml_dependent, tables
     assert {"dim_customers", "next_best_action_playbook"} <= tables, tables
     assert schemas.get("marts", 0) > 0 and features > 0, schemas
