@@ -1,7 +1,6 @@
 {#- The one table per customer a BI user opens first: dim_customers' lifecycle and RFM, the churn
-    and value scores of the ML layer, what the customer told the shop in reviews and tickets, and
-    the next-best action. Reads the ML layer, so it is built with it. A segment of
-    ml_customer_segments joins here by customer_id. -#}
+    and value scores and the segment from the ML layer, what the customer told the shop in reviews
+    and tickets, and the next-best action. Reads the ML layer, so it is built with it. -#}
 with
 
 customers as (
@@ -55,6 +54,8 @@ final as (
         churn_scores.top_driver_2,
         churn_scores.top_driver_3,
         decision_inputs.value_tier,
+        decision_inputs.segment_id,
+        decision_inputs.segment_name,
         feedback.last_ticket_status,
         next_best_actions.action as next_best_action,
         next_best_actions.channel as next_best_action_channel,

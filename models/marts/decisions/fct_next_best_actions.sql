@@ -51,6 +51,7 @@ matching_rules as (
             playbook.lifecycle_stage in ('*', customer_conditions.lifecycle_stage)
             and playbook.risk_tier in ('*', customer_conditions.risk_tier)
             and playbook.value_tier in ('*', customer_conditions.value_tier)
+            and playbook.segment_name in ('*', customer_conditions.segment_name)
             and playbook.has_bad_experience in ('*', customer_conditions.bad_experience_condition)
 
 ),
@@ -80,6 +81,7 @@ decided as (
         || coalesce(', win-back probability ' || customer_conditions.win_back_probability_text, '')
         || ', value tier ' || customer_conditions.value_tier
         || coalesce(' (predicted value ' || customer_conditions.predicted_value_text || ')', '')
+        || ', segment "' || customer_conditions.segment_name || '"'
         || case when customer_conditions.has_bad_experience then ', bad experience' else '' end as reason
     from customer_conditions
     left join first_matching_rules
@@ -97,6 +99,7 @@ checked as (
                 then error(
                         'no next_best_action_playbook rule matches lifecycle_stage=' || lifecycle_stage
                         || ', risk_tier=' || risk_tier || ', value_tier=' || value_tier
+                        || ', segment_name=' || segment_name
                         || ', has_bad_experience=' || bad_experience_condition
                         || ' (customer ' || customer_id || '): add a rule or a catch-all rule with * in every condition'
                     )
@@ -118,6 +121,7 @@ final as (
         checked.lifecycle_stage,
         checked.risk_tier,
         checked.value_tier,
+        checked.segment_name,
         cast(checked.rule_order as integer) as rule_order,
         cast(checked.priority as integer) as priority,
         cast(checked.churn_probability as double) as churn_probability,
