@@ -24,7 +24,13 @@ SCHEMA = pa.schema(
 
 
 def btyd_feature_table(history: pd.DataFrame, settings: MLSettings) -> pa.Table:
-    """One row per row of `history` (customer, cutoff) with the five BTYD scores."""
+    """One row per row of `history` (customer, cutoff) with the five BTYD scores.
+
+    Rows are fitted in key order: the warehouse hands them over in no set order, and a different
+    summation order moves the fitted parameters in their last digits, which would change the
+    churn and value models' data hash and retrain them on a rebuild of unchanged data.
+    """
+    history = history.sort_values("customer_cutoff_id", kind="stable").reset_index(drop=True)
     scores = btyd_features(
         history,
         churn_horizon_days=settings.churn_horizon_days,

@@ -26,6 +26,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
 from ml.auc_confidence import CI_LEVEL
@@ -70,6 +71,9 @@ class ChurnConfig:
     calibration_folds: int = 5
     # Only used when a single labelled cutoff exists: share of customers held out for validation.
     validation_fraction: float = 0.2
+    # Share of the training customers whose rows decide when boosting stops, so that the
+    # validation rows the model is judged on (against recency and BG/NBD) never steer it.
+    early_stopping_fraction: float = 0.2
     high_risk_threshold: float = CHURN_HIGH_RISK_THRESHOLD
     medium_risk_threshold: float = CHURN_MEDIUM_RISK_THRESHOLD
     top_drivers: int = 3
@@ -117,6 +121,7 @@ class ChurnConfig:
             "lightgbm": self.lightgbm_params(),
             "num_boost_round": self.num_boost_round,
             "early_stopping_rounds": self.early_stopping_rounds,
+            "early_stopping_fraction": self.early_stopping_fraction,
             "calibration": self.calibration,
             "isotonic_min_rows": self.isotonic_min_rows,
             "calibration_folds": self.calibration_folds,
@@ -236,20 +241,36 @@ def train_churn(
 def _fit(
     split: Split, feature_columns: list[str], config: ChurnConfig
 ) -> tuple[lgb.Booster, ProbabilityCalibrator, dict[str, Any]]:
-    """Booster early-stopped on validation, calibrator fitted on validation, and their metrics."""
+    """Booster early-stopped on training customers held back from fitting, calibrator fitted on
+    validation, and their metrics.
+
+    The validation rows only judge the booster; its calibration there is cross-fitted for the
+    stored probability metrics, and a monotone calibrator leaves the AUCs as they are.
+    """
     x_valid = feature_matrix(split.valid, feature_columns)
     y_valid = split.valid[config.label_column].to_numpy()
-    train_set = lgb.Dataset(
-        feature_matrix(split.train, feature_columns),
-        split.train[config.label_column].to_numpy(),
+    fit_rows, stop_rows = next(
+        GroupShuffleSplit(
+            n_splits=1, test_size=config.early_stopping_fraction, random_state=config.seed
+        ).split(split.train, groups=split.train[config.id_column])
+    )
+    fit, stop = split.train.iloc[fit_rows], split.train.iloc[stop_rows]
+    fit_set = lgb.Dataset(
+        feature_matrix(fit, feature_columns),
+        fit[config.label_column].to_numpy(),
         feature_name=feature_columns,
         free_raw_data=False,
     )
+    stop_set = lgb.Dataset(
+        feature_matrix(stop, feature_columns),
+        stop[config.label_column].to_numpy(),
+        reference=fit_set,
+    )
     booster = lgb.train(
         config.lightgbm_params(),
-        train_set,
+        fit_set,
         num_boost_round=config.num_boost_round,
-        valid_sets=[lgb.Dataset(x_valid, y_valid, reference=train_set)],
+        valid_sets=[stop_set],
         callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
     )
     raw_valid = booster.predict(x_valid, num_iteration=booster.best_iteration)

@@ -88,13 +88,22 @@ def _load(store: ArtifactStore, version: str) -> Segmentation | None:
 
 
 def latest_segmentation(store: ArtifactStore) -> tuple[str, Segmentation] | None:
-    """The segmentation in use by the last run, whose ids the next run carries over."""
+    """The segmentation in use by the last run, whose ids the next run carries over.
+
+    Its next_segment_id is the store's high-water mark, not necessarily its own: a run that
+    reuses an older segmentation (the data went back to what it was) must not hand out again
+    the ids a later one introduced.
+    """
     pointer = store.root / TASK / LATEST
     if not pointer.exists():
         return None
-    version = json.loads(pointer.read_text()).get("model_version")
+    latest = json.loads(pointer.read_text())
+    version = latest.get("model_version")
     loaded = _load(store, version) if version else None
-    return (version, loaded) if loaded is not None else None
+    if loaded is None:
+        return None
+    loaded.next_segment_id = max(loaded.next_segment_id, int(latest.get("next_segment_id", 1)))
+    return version, loaded
 
 
 def fit_segments(
@@ -108,10 +117,10 @@ def fit_segments(
     params = {**asdict(config), "features": [asdict(feature) for feature in SEGMENT_FEATURES]}
     version = model_version(TASK, _data_hash(features, embeddings), params)
     segmentation = _load(store, version)
+    previous = latest_segmentation(store)
     if segmentation is not None:
         logger.info("segments: data unchanged, reusing %s", version)
     else:
-        previous = latest_segmentation(store)
         if previous is not None:
             logger.info("segments: matching ids to the previous segmentation %s", previous[0])
         segmentation = segment_customers(
@@ -143,7 +152,8 @@ def fit_segments(
         )
     pointer = store.root / TASK / LATEST
     pointer.parent.mkdir(parents=True, exist_ok=True)
-    pointer.write_text(json.dumps({"model_version": version}))
+    high_water = max(segmentation.next_segment_id, previous[1].next_segment_id if previous else 1)
+    pointer.write_text(json.dumps({"model_version": version, "next_segment_id": high_water}))
     return version, segmentation
 
 

@@ -91,6 +91,9 @@ class Segment:
     behaviour_centroid: list[float]  # mean of the log-transformed, imputed features
     embedding_centroid: list[float] | None  # mean raw embedding of members who have one
     previous_segment_id: int | None = None  # the id it matched in the earlier run, if any
+    # Share of members with an embedding: members without one sit at 0 in the embedding
+    # components, so the clustered centroid is this share of the present members' components.
+    embedding_coverage: float = 1.0
 
 
 @dataclass
@@ -370,6 +373,9 @@ def segment_customers(
                 for segment in previous.segments
             ]
         )
+        behaviour_width = behaviour.shape[1]
+        coverage = np.asarray([segment.embedding_coverage for segment in previous.segments])
+        old[:, behaviour_width:] *= coverage[:, None]
 
     chosen_k, scores, fits = choose_k(matrix, config, old)
     if chosen_k in fits:
@@ -385,12 +391,14 @@ def segment_customers(
 
     behaviour_centroids = [imputed[labels == label].mean(axis=0) for label in clusters]
     embedding_centroids: list[np.ndarray | None] = []
+    coverages: list[float] = []
     for label in clusters:
         member = embedding[labels == label] if embedding is not None else None
         present = member[~np.isnan(member).any(axis=1)] if member is not None else None
         embedding_centroids.append(
             present.mean(axis=0) if present is not None and len(present) else None
         )
+        coverages.append(len(present) / len(member) if present is not None and len(member) else 0.0)
 
     first_id = previous.next_segment_id if previous is not None else 1
     if previous is not None and old is not None:
@@ -399,7 +407,7 @@ def segment_customers(
             config.max_match_distance,
         )  # fmt: skip
     else:
-        ids, matched, next_id = match_ids(ordered, np.zeros((0, 0)), [], 1, 0.0)
+        ids, matched, next_id = match_ids(ordered, np.zeros((0, 0)), [], first_id, 0.0)
 
     z = space.behaviour_z(imputed)
     segments = []
@@ -422,6 +430,7 @@ def segment_customers(
                 if embedding_centroids[position] is None
                 else [float(value) for value in embedding_centroids[position]],
                 previous_segment_id=matched[position],
+                embedding_coverage=coverages[position],
             )
         )
     segments.sort(key=lambda segment: segment.segment_id)

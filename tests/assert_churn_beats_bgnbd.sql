@@ -2,8 +2,8 @@
 {#- Warns when the churn model ranks the validation customers no better than the classic BG/NBD
     model (fewer expected purchases in the horizon, more churn) on the same rows: all of them,
     or only those still active at the cutoff, where recency separates little and the pooled AUC
-    can hide a tie. When BG/NBD could not be fitted the comparison is null and warns too. A warning, not
-    an error: on a small shop one validation cutoff is noisy, and the interval
+    can hide a tie. When BG/NBD could not be fitted, or the active customers hold one outcome
+    only, the comparison is null and warns too. A warning, not an error: on a small shop one validation cutoff is noisy, and the interval
     (auc_minus_bgnbd_ci_low / _high in ml_model_runs) says whether a gap is real. -#}
 with
 
@@ -29,6 +29,8 @@ final as (
     where
         auc_minus_bgnbd is null
         or auc_minus_bgnbd <= 0
+        or active_auc is null
+        or active_bgnbd_auc is null
         or active_auc <= active_bgnbd_auc
 
 )

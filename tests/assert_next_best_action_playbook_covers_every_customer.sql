@@ -1,7 +1,7 @@
-{#- Every combination of lifecycle stage, risk tier, value tier and bad experience that occurs among
-    the customers is matched by at least one rule of the next_best_action_playbook seed (* matches
-    anything). Returns each unmatched combination with the number of customers in it, so the
-    failure says which rule to add; fct_next_best_actions would stop with the same message. -#}
+{#- Every combination of lifecycle stage, risk tier, value tier, segment and bad experience that
+    occurs among the customers is matched by at least one rule of the next_best_action_playbook
+    seed (* matches anything). Returns each unmatched combination with the number of customers in
+    it, so the failure says which rule to add; fct_next_best_actions would stop with the same message. -#}
 with
 
 decision_inputs as (
@@ -22,10 +22,11 @@ combinations as (
         lifecycle_stage,
         risk_tier,
         value_tier,
+        segment_name,
         case when has_bad_experience then 'true' else 'false' end as has_bad_experience,
         count(*) as customers
     from decision_inputs
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -40,8 +41,9 @@ matched as (
             playbook.lifecycle_stage in ('*', combinations.lifecycle_stage)
             and playbook.risk_tier in ('*', combinations.risk_tier)
             and playbook.value_tier in ('*', combinations.value_tier)
+            and playbook.segment_name in ('*', combinations.segment_name)
             and playbook.has_bad_experience in ('*', combinations.has_bad_experience)
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
@@ -50,6 +52,7 @@ final as (
     select
         'no next_best_action_playbook rule matches lifecycle_stage=' || lifecycle_stage
         || ', risk_tier=' || risk_tier || ', value_tier=' || value_tier
+        || ', segment_name=' || segment_name
         || ', has_bad_experience=' || has_bad_experience as problem,
         customers
     from matched

@@ -17,6 +17,8 @@ import pytest
 
 from ml.btyd import fit_bgnbd, fit_gamma_gamma
 from ml.btyd_features import BTYD_COLUMNS, btyd_features
+from ml.btyd_tables import btyd_feature_table
+from ml.settings import MLSettings
 
 TRUE_BGNBD = {"r": 0.6, "alpha": 25.0, "a": 0.9, "b": 3.0}  # alpha in days
 TRUE_GAMMA_GAMMA = {"p": 4.0, "q": 3.5, "v": 60.0}
@@ -226,3 +228,17 @@ def test_empty_input(features: pd.DataFrame) -> None:
     assert scored.empty
     assert list(scored.columns) == ["customer_id", "cutoff_at", *BTYD_COLUMNS]
     assert all(scored[column].dtype == np.float64 for column in BTYD_COLUMNS)
+
+
+def test_warehouse_table_does_not_depend_on_row_order(features: pd.DataFrame) -> None:
+    """The warehouse hands rows over in no set order; the same rows give the same table."""
+    history = features.assign(
+        customer_cutoff_id=features["customer_id"] + "|" + features["cutoff_at"].astype(str)
+    )
+    shuffled = history.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    settings = MLSettings(churn_horizon_days=int(CHURN_HORIZON), value_horizon_days=180)
+    tables = [
+        btyd_feature_table(frame, settings).to_pandas().set_index("customer_cutoff_id").sort_index()
+        for frame in (history, shuffled)
+    ]
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)

@@ -95,8 +95,9 @@ def test_customer_value_beats_both_baselines_on_held_out_revenue(
     assert value["trained"], value
     model = value["model"]
     # Lower squared error than both (the model forecasts means), a better ranking than both,
-    # and a lower absolute error than the historical average. BG/NBD x Gamma-Gamma under-forecasts,
-    # which flatters its absolute error on a target that is mostly zero.
+    # and a lower absolute error than the historical average. Absolute error is not compared with
+    # BG/NBD x Gamma-Gamma: on a target that is mostly zero, forecasting low flatters it (on the
+    # demo data it forecasts about 0.8 of the actual revenue).
     for baseline in ("historical_average", "btyd"):
         assert model["rmse"] < value[baseline]["rmse"], value
         assert model["spearman"] > value[baseline]["spearman"], value

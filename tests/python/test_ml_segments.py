@@ -19,6 +19,7 @@ from ml.segment_tables import (
     TASK,
     customer_segment_table,
     fit_segments,
+    latest_segmentation,
     segment_profile_table,
 )
 from ml.segments import (
@@ -166,7 +167,25 @@ def test_ten_percent_more_customers_keep_most_customers_in_their_segment(
     assert (before == after).mean() > 0.95
     assert all(segment.previous_segment_id == segment.segment_id for segment in second.segments)
     latest = json.loads((tmp_path / TASK / LATEST).read_text())
-    assert latest == {"model_version": second_version}
+    assert latest == {"model_version": second_version, "next_segment_id": second.next_segment_id}
+
+
+def test_ids_are_never_reissued_after_returning_to_an_older_segmentation(
+    buyers, tmp_path: Path
+) -> None:
+    """A -> B -> A: the reused A must not hand out again the ids B introduced."""
+    features, embeddings = buyers
+    store = ArtifactStore(tmp_path)
+    _, first = fit_segments(_features(features), embeddings, SegmentConfig(), store)
+    # A zero match distance gives B fresh ids only.
+    _, fresh = fit_segments(
+        _features(features), embeddings, SegmentConfig(max_match_distance=0.0), store
+    )
+    assert min(s.segment_id for s in fresh.segments) >= first.next_segment_id
+    _, again = fit_segments(_features(features), embeddings, SegmentConfig(), store)
+    assert [s.segment_id for s in again.segments] == [s.segment_id for s in first.segments]
+    latest = latest_segmentation(store)
+    assert latest is not None and latest[1].next_segment_id == fresh.next_segment_id
 
 
 def test_the_previous_k_is_kept_only_while_its_silhouette_is_close_to_the_best(

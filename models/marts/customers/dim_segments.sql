@@ -1,7 +1,8 @@
 {#- One row per customer segment of ml_customer_segments: its name, size and share of buyers, and
     the average behaviour of its customers in the features' own units, with the segmentation's
-    chosen number of clusters and silhouette. The only mart built on the ML layer: builds of the
-    SQL layers alone leave it out with the rest of python_models/ and its descendants. -#}
+    chosen number of clusters and silhouette. Built on the ML layer, like customer_360 and the
+    decision marts: builds of the SQL layers alone leave it out with the rest of python_models/
+    and its descendants. -#}
 with
 
 customer_segments as (

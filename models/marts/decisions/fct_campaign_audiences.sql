@@ -1,6 +1,8 @@
 {#- Export-ready CRM audiences: one row per customer with an action to send (not no_action) and
     an email hash to reach them by, in the audience named for the action and its channel, ranked
-    by the score the playbook's rank_by names (highest first). No addresses or names: the CRM
+    by the priority of the rule that chose them (several rules can share an audience, e.g. a
+    generous and a standard win-back email), then by the score the playbook's rank_by names
+    (highest first). No addresses or names: the CRM
     joins email_hash to the contacts it holds. The shop's export carries no marketing consent
     field; when one exists, filter on it in contactable_customers. -#}
 with
@@ -67,7 +69,7 @@ final as (
         cast(ranking_score as double) as ranking_score,
         cast(row_number() over (
             partition by audience_name
-            order by ranking_score desc nulls last, customer_id asc
+            order by priority asc, ranking_score desc nulls last, customer_id asc
         ) as integer) as audience_rank,
         as_of_at
     from audience_members
