@@ -222,6 +222,32 @@ def expected_purchases(
     return unconditional * expit(-_log_dead_odds(params, x, t_x, t_cal))
 
 
+def probability_no_purchase(
+    params: BGNBDParams,
+    t: float,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,  # noqa: N803
+) -> FloatArray:
+    """P(no purchase in the next `t` | x, t_x, T): BG/NBD's own probability of the churn label.
+
+    A customer who has dropped out buys nothing; one still alive cannot drop out before a next
+    purchase (dropout follows purchases), so buys nothing in t with probability e^(-lambda t),
+    and given alive at T the purchase rate lambda is Gamma(r+x, alpha+T). Hence
+    P = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x). It ranks the churn label better
+    than the expected purchases do where heavy buyers' many expected purchases hide a real
+    chance of buying nothing.
+    """
+    if not np.isfinite(t) or t < 0:
+        raise ValueError(f"t (the prediction horizon) must be a finite number >= 0, got {t}")
+    x, t_x, t_cal = _rfm_arrays(frequency, recency, T)
+    alive = expit(-_log_dead_odds(params, x, t_x, t_cal))
+    quiet_if_alive = np.exp(
+        (params.r + x) * (np.log(params.alpha + t_cal) - np.log(params.alpha + t_cal + t))
+    )
+    return 1.0 - alive + alive * quiet_if_alive
+
+
 def _log_dead_odds(
     params: BGNBDParams, x: FloatArray, t_x: FloatArray, t_cal: FloatArray
 ) -> FloatArray:

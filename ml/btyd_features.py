@@ -37,6 +37,7 @@ from ml.btyd import (
     fit_bgnbd,
     fit_gamma_gamma,
     probability_alive,
+    probability_no_purchase,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,10 @@ REQUIRED_COLUMNS = (FREQUENCY, RECENCY, AGE, MONETARY)
 P_ALIVE = "bgnbd_p_alive"
 PURCHASES_CHURN = "bgnbd_purchases_churn_horizon"
 PURCHASES_VALUE = "bgnbd_purchases_value_horizon"
+NO_PURCHASE_CHURN = "bgnbd_p_no_purchase_churn_horizon"
 SPEND = "gamma_gamma_spend"
 EXPECTED_VALUE = "btyd_expected_value"
-BGNBD_COLUMNS = (P_ALIVE, PURCHASES_CHURN, PURCHASES_VALUE)
+BGNBD_COLUMNS = (P_ALIVE, PURCHASES_CHURN, PURCHASES_VALUE, NO_PURCHASE_CHURN)
 GAMMA_GAMMA_COLUMNS = (SPEND,)
 BTYD_COLUMNS = (*BGNBD_COLUMNS, *GAMMA_GAMMA_COLUMNS, EXPECTED_VALUE)
 
@@ -110,7 +112,8 @@ def _score_cutoff(
     value_horizon_days: float,
     penalizer_coef: float,
 ) -> np.ndarray:
-    """Scores of one cutoff's rows, (n, 5), NaN where a model could not be fitted."""
+    """Scores of one cutoff's rows, one column per BTYD_COLUMNS, NaN where a model could not be
+    fitted."""
     started = time.perf_counter()
     frequency, recency, age, monetary = (_floats(rows[column]) for column in REQUIRED_COLUMNS)
     scores = np.full((len(rows), len(BTYD_COLUMNS)), np.nan)
@@ -135,6 +138,7 @@ def _score_cutoff(
     scores[bought, 0] = probability_alive(bgnbd, x, t_x, t_cal)
     scores[bought, 1] = expected_purchases(bgnbd, churn_horizon_days, x, t_x, t_cal)
     scores[bought, 2] = purchases_value
+    scores[bought, 3] = probability_no_purchase(bgnbd, churn_horizon_days, x, t_x, t_cal)
 
     repeat = x > 0
     valued = repeat & (m > 0)  # NaN compares False
@@ -156,8 +160,8 @@ def _score_cutoff(
         spend = np.full(len(x), np.nan)
         scored = valued | ~repeat
         spend[scored] = expected_spend(gamma_gamma, x[scored], np.where(valued, m, np.nan)[scored])
-        scores[bought, 3] = spend
-        scores[bought, 4] = purchases_value * spend
+        scores[bought, BTYD_COLUMNS.index(SPEND)] = spend
+        scores[bought, BTYD_COLUMNS.index(EXPECTED_VALUE)] = purchases_value * spend
     logger.info(
         "btyd: cutoff %s fitted on %s customers (%s repeat buyers) in %.1f s: %s",
         cutoff,

@@ -24,7 +24,7 @@ SCHEMA = pa.schema(
 
 
 def btyd_feature_table(history: pd.DataFrame, settings: MLSettings) -> pa.Table:
-    """One row per row of `history` (customer, cutoff) with the five BTYD scores.
+    """One row per row of `history` (customer, cutoff) with the BTYD scores (BTYD_COLUMNS).
 
     Rows are fitted in key order: the warehouse hands them over in no set order, and a different
     summation order moves the fitted parameters in their last digits, which would change the

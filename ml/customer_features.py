@@ -35,6 +35,7 @@ MODEL_FEATURES = (
     "bgnbd_p_alive",
     "bgnbd_purchases_churn_horizon",
     "bgnbd_purchases_value_horizon",
+    "bgnbd_p_no_purchase_churn_horizon",
     "gamma_gamma_spend",
     "btyd_expected_value",
     "returned_orders",

@@ -72,6 +72,7 @@ final as (
         btyd_features.bgnbd_p_alive,
         btyd_features.bgnbd_purchases_churn_horizon,
         btyd_features.bgnbd_purchases_value_horizon,
+        btyd_features.bgnbd_p_no_purchase_churn_horizon,
         btyd_features.gamma_gamma_spend,
         btyd_features.btyd_expected_value,
         features.returned_orders,

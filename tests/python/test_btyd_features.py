@@ -137,6 +137,12 @@ def test_scores_predict_what_happened_after_the_cutoff(
     bought_again = features.loc[rows, "customer_id"].isin(set(in_churn["customer_id"]))
     alive = scores.loc[rows, "bgnbd_p_alive"]
     assert alive[bought_again].mean() > alive[~bought_again].mean() + 0.1
+    # The probability of no purchase in the churn horizon is calibrated: its mean is the share of
+    # customers who bought nothing, also among the repeat buyers and the one-time buyers alone.
+    quiet = scores.loc[rows, "bgnbd_p_no_purchase_churn_horizon"]
+    repeat = features.loc[rows, "repeat_purchase_days"] > 0
+    for group in (slice(None), repeat, ~repeat):
+        assert quiet[group].mean() == pytest.approx((~bought_again[group]).mean(), abs=0.02)
 
 
 def test_each_cutoff_is_fitted_on_its_own_rows(
