@@ -234,9 +234,9 @@ def probability_no_purchase(
     A customer who has dropped out buys nothing; one still alive cannot drop out before a next
     purchase (dropout follows purchases), so buys nothing in t with probability e^(-lambda t),
     and given alive at T the purchase rate lambda is Gamma(r+x, alpha+T). Hence
-    P = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x). It ranks the churn label better
-    than the expected purchases do where heavy buyers' many expected purchases hide a real
-    chance of buying nothing.
+    P = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x). Expected purchases rank the
+    same customers by a different quantity: a heavy buyer's many expected purchases can hide a
+    real chance of buying nothing at all.
     """
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"t (the prediction horizon) must be a finite number >= 0, got {t}")

@@ -82,6 +82,8 @@ class ChurnConfig:
     baseline_feature: str | None = "days_since_last_order"
     # The classic model's ranking: more expected purchases in the horizon, less churn.
     bgnbd_feature: str | None = "bgnbd_purchases_churn_horizon"
+    # Reported, not judged: BG/NBD's own probability of the label, also a feature of the model.
+    bgnbd_no_purchase_feature: str | None = "bgnbd_p_no_purchase_churn_horizon"
     lapsed_column: str = "is_lapsed"
     id_column: str = "customer_id"
     cutoff_column: str = "cutoff_at"
@@ -95,6 +97,8 @@ class ChurnConfig:
                 "risk thresholds need 0 <= churn_medium_risk_threshold <= "
                 "churn_high_risk_threshold <= 1 (dbt vars)"
             )
+        if not 0.0 < self.early_stopping_fraction < 1.0:
+            raise ValueError("early_stopping_fraction must lie strictly between 0 and 1")
         if self.top_drivers < 1:
             raise ValueError("top_drivers must be at least 1")
 
@@ -283,7 +287,7 @@ def _fit(
     gain = booster.feature_importance(importance_type="gain", iteration=booster.best_iteration)
     importance = sorted(zip(feature_columns, gain.tolist(), strict=True), key=lambda item: -item[1])
     metrics = {
-        **validation_metrics(split, raw_valid, config),
+        **validation_metrics(split, raw_valid, config, n_early_stopping=len(stop)),
         **probability_metrics(honest, y_valid),
         **{f"{key}_raw": value for key, value in probability_metrics(raw_valid, y_valid).items()},
         "calibration_method": method,

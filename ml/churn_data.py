@@ -101,12 +101,17 @@ def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
     return split
 
 
-def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig) -> dict[str, Any]:
+def validation_metrics(
+    split: Split, raw_valid: np.ndarray, config: ChurnConfig, n_early_stopping: int = 0
+) -> dict[str, Any]:
     """Ranking metrics of the model and of two baselines on the same rows, with confidence
     intervals for the AUC and for the model's AUC minus each baseline's: recency alone
     (`baseline_*`) and the BG/NBD expected purchases in the horizon, the classic model
     (`bgnbd_*`). Also the AUCs among active and among lapsed customers separately, because the
-    two groups differ so much that a pooled AUC can hide a model that ranks neither well."""
+    two groups differ so much that a pooled AUC can hide a model that ranks neither well. The
+    BG/NBD probability of no purchase in the horizon is reported beside them
+    (`bgnbd_no_purchase_*`): it is also one of the model's features, so the gap to it says how
+    much the rest of the features add to the classic model's own churn probability."""
     labels = split.valid[config.label_column].to_numpy()
     baseline = _baseline_scores(split.valid, config.baseline_feature)
     bgnbd = _baseline_scores(split.valid, config.bgnbd_feature, higher_is_churn=False)
@@ -119,6 +124,15 @@ def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig)
             "auc_minus_bgnbd_ci_low": intervals["auc_minus_baseline_ci_low"],
             "auc_minus_bgnbd_ci_high": intervals["auc_minus_baseline_ci_high"],
         }
+    no_purchase = _baseline_scores(split.valid, config.bgnbd_no_purchase_feature)
+    if no_purchase is not None:
+        intervals = auc_intervals(labels, raw_valid, no_purchase)
+        vs_bgnbd |= {
+            "bgnbd_no_purchase_auc": float(roc_auc_score(labels, no_purchase)),
+            "auc_minus_bgnbd_no_purchase": intervals["auc_minus_baseline"],
+            "auc_minus_bgnbd_no_purchase_ci_low": intervals["auc_minus_baseline_ci_low"],
+            "auc_minus_bgnbd_no_purchase_ci_high": intervals["auc_minus_baseline_ci_high"],
+        }
     return {
         **ranking_metrics(raw_valid, labels),
         **auc_intervals(labels, raw_valid, baseline),
@@ -130,6 +144,8 @@ def validation_metrics(split: Split, raw_valid: np.ndarray, config: ChurnConfig)
         "positive_rate": float(labels.mean()),
         "train_positive_rate": float(split.train[config.label_column].mean()),
         "n_train": len(split.train),
+        # Of the training rows, those held back (by customer) to decide when boosting stops.
+        "n_early_stopping": n_early_stopping,
         "n_valid": len(split.valid),
         "split_strategy": split.strategy,
         "train_cutoffs": split.train_cutoffs,

@@ -152,8 +152,13 @@ def fit_segments(
         )
     pointer = store.root / TASK / LATEST
     pointer.parent.mkdir(parents=True, exist_ok=True)
-    high_water = max(segmentation.next_segment_id, previous[1].next_segment_id if previous else 1)
-    pointer.write_text(json.dumps({"model_version": version, "next_segment_id": high_water}))
+    if previous is not None:  # a reused older segmentation continues from the high-water mark
+        segmentation.next_segment_id = max(
+            segmentation.next_segment_id, previous[1].next_segment_id
+        )
+    pointer.write_text(
+        json.dumps({"model_version": version, "next_segment_id": segmentation.next_segment_id})
+    )
     return version, segmentation
 
 

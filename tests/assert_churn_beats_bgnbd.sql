@@ -1,6 +1,6 @@
 {{ config(severity='warn') }}
 {#- Warns when the churn model ranks the validation customers no better than the classic BG/NBD
-    model (fewer expected purchases in the horizon, more churn) on the same rows: all of them,
+    ranking (fewer expected purchases in the horizon, more churn) on the same rows: all of them,
     or only those still active at the cutoff, where recency separates little and the pooled AUC
     can hide a tie. When BG/NBD could not be fitted, or the active customers hold one outcome
     only, the comparison is null and warns too. A warning, not an error: on a small shop one validation cutoff is noisy, and the interval

@@ -210,7 +210,7 @@ def test_metrics_and_files_are_stored(model: ChurnModel, store: ArtifactStore) -
         "auc_minus_baseline", "auc_minus_baseline_ci_low", "auc_minus_baseline_ci_high",
         "bgnbd_feature", "bgnbd_auc", "auc_minus_bgnbd", "auc_minus_bgnbd_ci_low",
         "auc_minus_bgnbd_ci_high", "active_auc", "active_bgnbd_auc", "active_rows",
-        "lapsed_auc", "lapsed_bgnbd_auc", "lapsed_rows",
+        "lapsed_auc", "lapsed_bgnbd_auc", "lapsed_rows", "n_early_stopping",
     }  # fmt: skip
     assert set(model.metrics) == expected_keys
     gain = model.metrics["feature_importance_gain"]
@@ -247,6 +247,27 @@ def test_changed_parameters_or_data_retrain(features: pd.DataFrame, tmp_path: Pa
     more_data = train_churn(changed, FEATURES, ChurnConfig(horizon_days=90), store)
     assert not tuned.reused and not more_data.reused
     assert len({first.model_version, tuned.model_version, more_data.model_version}) == 3
+
+
+def test_validation_labels_do_not_steer_the_booster(
+    features: pd.DataFrame, model: ChurnModel, tmp_path: Path
+) -> None:
+    """Early stopping uses training customers only: shuffled validation labels judge the
+    booster differently but leave the booster itself, and its stopping round, as they were."""
+    labelled = features["is_churned"].notna()
+    validation = labelled & (features["cutoff_at"] == features.loc[labelled, "cutoff_at"].max())
+    shuffled = features.copy()
+    rng = np.random.default_rng(1)
+    shuffled.loc[validation, "is_churned"] = rng.permutation(
+        shuffled.loc[validation, "is_churned"].to_numpy()
+    )
+    other = train_churn(shuffled, FEATURES, ChurnConfig(horizon_days=90), ArtifactStore(tmp_path))
+    assert other.model_version != model.model_version
+    assert other.metrics["best_iteration"] == model.metrics["best_iteration"]
+    assert other.metrics["n_early_stopping"] == model.metrics["n_early_stopping"] > 0
+    matrix = features.loc[labelled, FEATURES].to_numpy(dtype=float)
+    np.testing.assert_array_equal(other.booster.predict(matrix), model.booster.predict(matrix))
+    assert other.metrics["auc"] < model.metrics["auc"] - 0.1
 
 
 def test_same_seed_gives_same_predictions(

@@ -184,6 +184,7 @@ def test_ids_are_never_reissued_after_returning_to_an_older_segmentation(
     assert min(s.segment_id for s in fresh.segments) >= first.next_segment_id
     _, again = fit_segments(_features(features), embeddings, SegmentConfig(), store)
     assert [s.segment_id for s in again.segments] == [s.segment_id for s in first.segments]
+    assert again.next_segment_id == fresh.next_segment_id
     latest = latest_segmentation(store)
     assert latest is not None and latest[1].next_segment_id == fresh.next_segment_id
 
