@@ -1,0 +1,20 @@
+{#- One row per day, the calendar MetricFlow joins metrics to (cumulative metrics, filled gaps,
+    metric_time). A fixed, generous range rather than one read from the data, so the spine does
+    not move with every load; 41 years are about 15,000 rows. -#}
+with
+
+days as (
+
+    select cast(range as date) as date_day
+    from range(date '2000-01-01', date '2041-01-01', interval 1 day)
+
+),
+
+final as (
+
+    select date_day
+    from days
+
+)
+
+select * from final

@@ -1,0 +1,179 @@
+"""The semantic layer: MetricFlow validates the semantic models and metrics against a built
+warehouse, and `mf query` returns the figures that SQL on the marts gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import dbt_build
+
+from benchmarks.dbt_run import warehouse_path
+from rawdata.demo import generate
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo warehouse `make test` built (DEMO_WAREHOUSE_DIR), else a small fresh
+    one, with the semantic manifest that `mf` reads from target/ parsed beside it."""
+    root = tmp_path_factory.mktemp("semantic")
+    built = os.environ.get("DEMO_WAREHOUSE_DIR")
+    if built:
+        source = warehouse_path(Path(built))
+        assert source.exists(), f"DEMO_WAREHOUSE_DIR={built} holds no built warehouse"
+        path = root / "warehouse.duckdb"
+        shutil.copy(source, path)  # mf connects read-write; the original stays untouched
+    else:
+        generate(out_dir=root / "raw", customers=600, seed=42)
+        path = dbt_build(root / "raw", root)
+    parsed = subprocess.run(
+        [str(BIN / "dbt"), "parse", "--profiles-dir", ".", "--target", "ci"],
+        cwd=ROOT,
+        env={**os.environ, "WAREHOUSE_PATH": str(path)},
+        capture_output=True,
+        text=True,
+    )
+    assert parsed.returncode == 0, parsed.stdout[-4000:]
+    return path
+
+
+def mf(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_PROJECT_DIR": str(ROOT),
+        "DBT_TARGET": "ci",
+        "WAREHOUSE_PATH": str(warehouse),
+    }
+    return subprocess.run(
+        [str(BIN / "mf"), *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def query(warehouse: Path, tmp_path: Path, *args: str) -> pd.DataFrame:
+    out = tmp_path / "query.csv"
+    result = mf(warehouse, "query", *args, "--csv", str(out))
+    assert result.returncode == 0 and out.exists(), result.stdout[-4000:] + result.stderr[-4000:]
+    return pd.read_csv(out)
+
+
+def sql(warehouse: Path, statement: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.sql(statement).df()
+
+
+def test_semantic_manifest_validates_against_the_warehouse(warehouse: Path) -> None:
+    result = mf(warehouse, "validate-configs")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert output.count("(ERRORS: 0, FUTURE_ERRORS: 0") == 6, output[-4000:]
+
+
+def test_monthly_revenue_orders_and_aov_equal_the_orders_mart(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    metrics = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "revenue,orders,average_order_value,new_customers",
+        "--group-by",
+        "metric_time__month",
+    )
+    expected = sql(
+        warehouse,
+        """
+        select
+            date_trunc('month', ordered_at) as month,
+            sum(net_revenue)::double as revenue,
+            count(*) filter (where is_revenue) as orders,
+            count(*) filter (where is_revenue and customer_revenue_order_number = 1) as first
+        from marts.fct_orders
+        group by 1
+        """,
+    )
+    metrics["month"] = pd.to_datetime(metrics["metric_time__month"])
+    merged = expected.merge(metrics, on="month", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    assert len(merged) > 6
+    pd.testing.assert_series_equal(
+        merged["revenue_x"], merged["revenue_y"], check_names=False, rtol=1e-9
+    )
+    assert (merged["orders_x"] == merged["orders_y"]).all()
+    assert (merged["first"] == merged["new_customers"]).all()
+    with_orders = merged["orders_x"] > 0
+    aov = merged.loc[with_orders, "revenue_x"] / merged.loc[with_orders, "orders_x"]
+    pd.testing.assert_series_equal(
+        aov, merged.loc[with_orders, "average_order_value"], check_names=False, rtol=1e-9
+    )
+
+
+def test_conversion_by_channel_equals_the_sessions_mart(warehouse: Path, tmp_path: Path) -> None:
+    metrics = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "conversion_rate,sessions",
+        "--group-by",
+        "session__channel",
+    )
+    expected = sql(
+        warehouse,
+        """
+        select channel, count(*) as sessions, avg(case when is_converted then 1 else 0 end) as rate
+        from marts.fct_sessions
+        group by 1
+        """,
+    )
+    merged = expected.merge(metrics, left_on="channel", right_on="session__channel")
+    assert len(merged) == len(expected) == len(metrics) > 3
+    assert (merged["sessions_x"] == merged["sessions_y"]).all()
+    pd.testing.assert_series_equal(
+        merged["rate"], merged["conversion_rate"], check_names=False, rtol=1e-9
+    )
+
+
+def test_revenue_by_segment_and_churn_risk_share_join_through_the_customer(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """Orders are sliced by customer_360's segment through the customer entity, and the share at
+    high churn risk is that of customer_360."""
+    metrics = query(
+        warehouse, tmp_path, "--metrics", "revenue", "--group-by", "customer__segment_name"
+    )
+    expected = sql(
+        warehouse,
+        """
+        select customers.segment_name, sum(orders.net_revenue)::double as revenue
+        from marts.fct_orders as orders
+        inner join marts.customer_360 as customers on orders.customer_id = customers.customer_id
+        group by 1
+        """,
+    )
+    merged = expected.merge(metrics, left_on="segment_name", right_on="customer__segment_name")
+    assert len(merged) == len(expected) > 2
+    pd.testing.assert_series_equal(
+        merged["revenue_x"], merged["revenue_y"], check_names=False, rtol=1e-9
+    )
+
+    share = query(warehouse, tmp_path, "--metrics", "high_churn_risk_share")
+    expected_share = sql(
+        warehouse,
+        """
+        select avg(case when risk_tier = 'high' then 1 else 0 end) as share
+        from marts.customer_360
+        where risk_tier in ('high', 'medium', 'low')
+        """,
+    )
+    assert share["high_churn_risk_share"].iloc[0] == pytest.approx(expected_share["share"].iloc[0])
