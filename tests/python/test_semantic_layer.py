@@ -177,3 +177,44 @@ def test_revenue_by_segment_and_churn_risk_share_join_through_the_customer(
         """,
     )
     assert share["high_churn_risk_share"].iloc[0] == pytest.approx(expected_share["share"].iloc[0])
+
+
+def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> None:
+    metrics = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "repeat_purchase_rate,churn_rate,tickets_per_order,cart_abandonment_rate",
+    )
+    customers = sql(
+        warehouse,
+        """
+        select
+            avg(case when revenue_orders >= 2 then 1 else 0 end)
+                filter (where revenue_orders >= 1) as repeat_purchase_rate,
+            avg(case when lifecycle_stage = 'churned' then 1 else 0 end)
+                filter (where revenue_orders >= 1) as churn_rate,
+            sum(tickets_opened) / sum(revenue_orders) as tickets_per_order
+        from marts.customer_360
+        """,
+    )
+    sessions = sql(
+        warehouse,
+        """
+        select avg(case when is_converted then 0 else 1 end) as cart_abandonment_rate
+        from marts.fct_sessions
+        where cart_adds > 0
+        """,
+    )
+    expected = {**customers.iloc[0].to_dict(), **sessions.iloc[0].to_dict()}
+    for name, value in expected.items():
+        assert 0 < value < 1 or name == "tickets_per_order", (name, value)
+        assert metrics[name].iloc[0] == pytest.approx(value), name
+
+
+@pytest.mark.parametrize(
+    "saved_query", ["monthly_kpis", "conversion_by_channel_and_device", "customers_by_segment"]
+)
+def test_saved_queries_run(warehouse: Path, tmp_path: Path, saved_query: str) -> None:
+    result = query(warehouse, tmp_path, "--saved-query", saved_query)
+    assert len(result) > 1 and result.notna().any().all(), result
