@@ -4,6 +4,7 @@ warehouse, and `mf query` returns the figures that SQL on the marts gives."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def test_semantic_manifest_validates_against_the_warehouse(warehouse: Path) -> N
     result = mf(warehouse, "validate-configs")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert output.count("(ERRORS: 0, FUTURE_ERRORS: 0") == 6, output[-4000:]
+    assert "(ERRORS: 0" in output and not re.search(r"ERRORS: [1-9]", output), output[-4000:]
 
 
 def test_monthly_revenue_orders_and_aov_equal_the_orders_mart(
@@ -162,7 +163,7 @@ def test_revenue_by_segment_and_churn_risk_share_join_through_the_customer(
         """,
     )
     merged = expected.merge(metrics, left_on="segment_name", right_on="customer__segment_name")
-    assert len(merged) == len(expected) > 2
+    assert len(merged) == len(expected) == len(metrics) > 2
     pd.testing.assert_series_equal(
         merged["revenue_x"], merged["revenue_y"], check_names=False, rtol=1e-9
     )
@@ -184,7 +185,8 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
         warehouse,
         tmp_path,
         "--metrics",
-        "repeat_purchase_rate,churn_rate,tickets_per_order,cart_abandonment_rate",
+        "repeat_purchase_rate,churn_rate,tickets_per_order,cart_abandonment_rate,"
+        "predicted_customer_value,average_review_sentiment",
     )
     customers = sql(
         warehouse,
@@ -194,7 +196,10 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
                 filter (where revenue_orders >= 1) as repeat_purchase_rate,
             avg(case when lifecycle_stage = 'churned' then 1 else 0 end)
                 filter (where revenue_orders >= 1) as churn_rate,
-            sum(tickets_opened) / sum(revenue_orders) as tickets_per_order
+            sum(tickets_opened) filter (where revenue_orders >= 1) / sum(revenue_orders)
+                as tickets_per_order,
+            avg(predicted_value) as predicted_customer_value,
+            avg(average_review_sentiment) as average_review_sentiment
         from marts.customer_360
         """,
     )
@@ -208,7 +213,7 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
     )
     expected = {**customers.iloc[0].to_dict(), **sessions.iloc[0].to_dict()}
     for name, value in expected.items():
-        assert 0 < value < 1 or name == "tickets_per_order", (name, value)
+        assert value > 0 if name == "predicted_customer_value" else -1 < value < 1, (name, value)
         assert metrics[name].iloc[0] == pytest.approx(value), name
 
 
