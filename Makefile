@@ -22,7 +22,7 @@ MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tes
 GENERATOR_FILES := $(shell find rawdata -name '*.py' 2>/dev/null)
 ML_FILES := $(shell find ml -name '*.py' 2>/dev/null)
 
-.PHONY: install data build test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings ml-report lock clean
+.PHONY: install data build docs test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings ml-report lock clean
 
 ## install: virtual environment with the pinned requirements and this project's packages
 install: $(VENV)/.installed
@@ -48,6 +48,13 @@ build: target/.build-stamp
 target/.build-stamp: $(DEMO_DIR)/.generated $(MODEL_FILES) $(ML_FILES)
 	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) build $(DBT_FLAGS) --target dev
 	@mkdir -p target && touch $@
+
+## docs: generate the docs site (models, columns, tests, metrics, exposures, lineage) from the
+## `make build` warehouse and serve it on http://localhost:$(DOCS_PORT)
+DOCS_PORT ?= 8080
+docs: build
+	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) docs generate $(DBT_FLAGS) --target dev
+	$(DBT) docs serve $(DBT_FLAGS) --target dev --port $(DOCS_PORT) --no-browser
 
 ## test: lint, a full dbt build (ML models trained from scratch) on a fresh DuckDB from fresh demo data, and
 ## pytest, whose ML quality tests read and rebuild that same warehouse instead of building one of their own
@@ -79,6 +86,8 @@ dbt-ci: $(VENV)/.installed
 	$(BIN)/python -m rawdata generate --out $(CI_DIR)/raw --customers $(DEMO_CUSTOMERS) --seed $(SEED) --truth $(CI_DIR)/truth
 	RAW_DATA_DIR=$(CI_DIR)/raw WAREHOUSE_PATH=$(CI_DIR)/warehouse.duckdb ML_ARTIFACTS_DIR=$(CI_DIR)/ml_artifacts \
 	  $(DBT) build $(DBT_FLAGS) --target ci
+	RAW_DATA_DIR=$(CI_DIR)/raw WAREHOUSE_PATH=$(CI_DIR)/warehouse.duckdb \
+	  $(DBT) docs generate $(DBT_FLAGS) --target ci --target-path $(CI_DIR)/docs
 
 ## bench: generate BENCH_CUSTOMERS customers, build, print rows/s, time per layer and peak memory
 bench: $(VENV)/.installed
