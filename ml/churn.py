@@ -26,10 +26,10 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
 from ml.auc_confidence import CI_LEVEL
+from ml.boosting import feature_matrix, train_early_stopped
 from ml.churn_calibration import (
     CALIBRATION_METHODS,
     ProbabilityCalibrator,
@@ -253,29 +253,16 @@ def _fit(
     """
     x_valid = feature_matrix(split.valid, feature_columns)
     y_valid = split.valid[config.label_column].to_numpy()
-    fit_rows, stop_rows = next(
-        GroupShuffleSplit(
-            n_splits=1, test_size=config.early_stopping_fraction, random_state=config.seed
-        ).split(split.train, groups=split.train[config.id_column])
-    )
-    fit, stop = split.train.iloc[fit_rows], split.train.iloc[stop_rows]
-    fit_set = lgb.Dataset(
-        feature_matrix(fit, feature_columns),
-        fit[config.label_column].to_numpy(),
-        feature_name=feature_columns,
-        free_raw_data=False,
-    )
-    stop_set = lgb.Dataset(
-        feature_matrix(stop, feature_columns),
-        stop[config.label_column].to_numpy(),
-        reference=fit_set,
-    )
-    booster = lgb.train(
+    booster, stopping_rows = train_early_stopped(
+        split.train,
+        feature_columns,
+        config.label_column,
         config.lightgbm_params(),
-        fit_set,
+        id_column=config.id_column,
+        stopping_fraction=config.early_stopping_fraction,
+        seed=config.seed,
         num_boost_round=config.num_boost_round,
-        valid_sets=[stop_set],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
+        early_stopping_rounds=config.early_stopping_rounds,
     )
     raw_valid = booster.predict(x_valid, num_iteration=booster.best_iteration)
     method = config.calibration if len(y_valid) >= config.isotonic_min_rows else "sigmoid"
@@ -287,7 +274,7 @@ def _fit(
     gain = booster.feature_importance(importance_type="gain", iteration=booster.best_iteration)
     importance = sorted(zip(feature_columns, gain.tolist(), strict=True), key=lambda item: -item[1])
     metrics = {
-        **validation_metrics(split, raw_valid, config, n_early_stopping=len(stop)),
+        **validation_metrics(split, raw_valid, config, n_early_stopping=stopping_rows),
         **probability_metrics(honest, y_valid),
         **{f"{key}_raw": value for key, value in probability_metrics(raw_valid, y_valid).items()},
         "calibration_method": method,
@@ -295,11 +282,6 @@ def _fit(
         "feature_importance_gain": {name: round(value, 4) for name, value in importance},
     }
     return booster, calibrator, metrics
-
-
-def feature_matrix(frame: pd.DataFrame, feature_columns: list[str]) -> np.ndarray:
-    """Features as a float matrix with NaN for missing values, which LightGBM routes natively."""
-    return frame[feature_columns].to_numpy(dtype=float, na_value=np.nan)
 
 
 def _load(

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupShuffleSplit
 
 from ml.auc_confidence import auc_intervals
+from ml.boosting import customer_split
 from ml.churn_calibration import ranking_metrics
 
 if TYPE_CHECKING:
@@ -91,10 +91,9 @@ def split_train_valid(labelled: pd.DataFrame, config: ChurnConfig) -> Split:
             )
         split = Split(train, labelled[is_valid], TIME_SPLIT, int(cutoffs[closed].nunique()))
     else:
-        splitter = GroupShuffleSplit(
-            n_splits=1, test_size=config.validation_fraction, random_state=config.seed
+        train_rows, valid_rows = customer_split(
+            labelled, config.id_column, config.validation_fraction, config.seed
         )
-        train_rows, valid_rows = next(splitter.split(labelled, groups=labelled[config.id_column]))
         split = Split(labelled.iloc[train_rows], labelled.iloc[valid_rows], CUSTOMER_SPLIT, 1)
     _require_both_classes(split.train, "training", config)
     _require_both_classes(split.valid, "validation", config)

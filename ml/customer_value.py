@@ -31,9 +31,9 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
-from sklearn.model_selection import GroupShuffleSplit
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
+from ml.boosting import customer_split, feature_matrix, train_early_stopped
 from ml.churn_data import CUSTOMER_SPLIT, TIME_SPLIT, iso_text
 from ml.settings import VALUE_HORIZON_DAYS, VALUE_TIER_HIGH_SHARE, VALUE_TIER_TOP_SHARE
 
@@ -128,7 +128,9 @@ class ValueModel:
         """Expected revenue over the horizon, never negative (the Tweedie mean is positive)."""
         if features.empty:
             return np.zeros(0)
-        return np.clip(self.booster.predict(_matrix(features, self.feature_columns)), 0.0, None)
+        return np.clip(
+            self.booster.predict(feature_matrix(features, self.feature_columns)), 0.0, None
+        )
 
 
 def value_tiers(
@@ -193,7 +195,17 @@ def train_value(
 
     logger.info("customer value: training model %s on %d labelled rows", version, len(labelled))
     train, valid, strategy = _split(labelled, config)
-    booster = _fit(train, feature_columns, config)
+    booster, _ = train_early_stopped(
+        train,
+        feature_columns,
+        config.label_column,
+        config.lightgbm_params(),
+        id_column=config.id_column,
+        stopping_fraction=config.validation_fraction,
+        seed=config.seed,
+        num_boost_round=config.num_boost_round,
+        early_stopping_rounds=config.early_stopping_rounds,
+    )
     metrics = _metrics(booster, valid, feature_columns, config)
     metrics |= {
         "split_strategy": strategy,
@@ -270,39 +282,10 @@ def _split(labelled: pd.DataFrame, config: ValueConfig) -> tuple[pd.DataFrame, p
     closed = (cutoffs + pd.Timedelta(days=config.horizon_days) <= latest).to_numpy()
     if closed.any():
         return labelled[closed], labelled[(cutoffs == latest).to_numpy()], TIME_SPLIT
-    train_rows, valid_rows = _customer_split(labelled, config)
+    train_rows, valid_rows = customer_split(
+        labelled, config.id_column, config.validation_fraction, config.seed
+    )
     return labelled.iloc[train_rows], labelled.iloc[valid_rows], CUSTOMER_SPLIT
-
-
-def _customer_split(rows: pd.DataFrame, config: ValueConfig) -> tuple[np.ndarray, np.ndarray]:
-    splitter = GroupShuffleSplit(
-        n_splits=1, test_size=config.validation_fraction, random_state=config.seed
-    )
-    return next(splitter.split(rows, groups=rows[config.id_column]))
-
-
-def _fit(train: pd.DataFrame, feature_columns: list[str], config: ValueConfig) -> lgb.Booster:
-    """Booster early-stopped on a customer split inside the training rows."""
-    fit_rows, stop_rows = _customer_split(train, config)
-    fit, stop = train.iloc[fit_rows], train.iloc[stop_rows]
-    fit_set = lgb.Dataset(
-        _matrix(fit, feature_columns),
-        fit[config.label_column].to_numpy(dtype=float),
-        feature_name=feature_columns,
-        free_raw_data=False,
-    )
-    stop_set = lgb.Dataset(
-        _matrix(stop, feature_columns),
-        stop[config.label_column].to_numpy(dtype=float),
-        reference=fit_set,
-    )
-    return lgb.train(
-        config.lightgbm_params(),
-        fit_set,
-        num_boost_round=config.num_boost_round,
-        valid_sets=[stop_set],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
-    )
 
 
 def _metrics(
@@ -311,7 +294,9 @@ def _metrics(
     """The model's held-out metrics, and each baseline's under its name as a prefix."""
     actual = valid[config.label_column].to_numpy(dtype=float)
     predicted = np.clip(
-        booster.predict(_matrix(valid, feature_columns), num_iteration=booster.best_iteration),
+        booster.predict(
+            feature_matrix(valid, feature_columns), num_iteration=booster.best_iteration
+        ),
         0.0,
         None,
     )
@@ -333,10 +318,6 @@ def _metrics(
         "feature_importance_gain": {name: round(value, 4) for name, value in importance},
     }
     return metrics
-
-
-def _matrix(frame: pd.DataFrame, feature_columns: list[str]) -> np.ndarray:
-    return frame[feature_columns].to_numpy(dtype=float, na_value=np.nan)
 
 
 def _fmt(value: float | None) -> str:
