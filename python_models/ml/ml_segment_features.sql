@@ -1,8 +1,9 @@
 {#- What customer segmentation reads: one row per buyer (a customer with a revenue order by the
     as-of time; prospects have no behaviour to cluster), behaviour as known at the as-of time:
-    RFM, engagement, channel and device mix of their sessions, discounts, returns, review and
-    ticket sentiment. The customer embedding is joined in Python (ml_customer_segments). The
-    features the segmentation uses are declared in ml/segment_features.py. -#}
+    RFM, engagement, channel and device mix of their sessions, discounts, returns, and the review
+    and ticket counts and sentiment of int_customer_feedback. The customer embedding is joined in
+    Python (ml_customer_segments). The features the segmentation uses are declared in
+    ml/segment_features.py. -#}
 with
 
 customers as (
@@ -14,6 +15,12 @@ customers as (
 reference_dates as (
 
     select * from {{ ref('int_reference_dates') }}
+
+),
+
+feedback as (
+
+    select * from {{ ref('int_customer_feedback') }}
 
 ),
 
@@ -38,30 +45,6 @@ known_sessions as (
 sessions as (
 
     select * from {{ ref('int_sessions') }}
-
-),
-
-reviews as (
-
-    select * from {{ ref('stg_shop__reviews') }}
-
-),
-
-review_sentiment as (
-
-    select * from {{ ref('ml_review_sentiment') }}
-
-),
-
-tickets as (
-
-    select * from {{ ref('stg_shop__support_tickets') }}
-
-),
-
-ticket_sentiment as (
-
-    select * from {{ ref('ml_ticket_sentiment') }}
 
 ),
 
@@ -140,36 +123,6 @@ session_mix as (
 
 ),
 
-review_summary as (
-
-    select
-        reviews.customer_id,
-        count(*) as reviews_written,
-        avg(review_sentiment.sentiment_score) as avg_review_sentiment
-    from reviews
-    cross join reference_dates
-    left join review_sentiment
-        on reviews.review_id = review_sentiment.review_id
-    where reviews.created_at <= reference_dates.as_of_at
-    group by 1
-
-),
-
-ticket_summary as (
-
-    select
-        tickets.customer_id,
-        count(*) as tickets_total,
-        avg(ticket_sentiment.sentiment_score) as avg_ticket_sentiment
-    from tickets
-    cross join reference_dates
-    left join ticket_sentiment
-        on tickets.ticket_id = ticket_sentiment.ticket_id
-    where tickets.created_at <= reference_dates.as_of_at
-    group by 1
-
-),
-
 final as (
 
     select
@@ -188,10 +141,10 @@ final as (
         cast(session_mix.direct_sessions as double) / nullif(session_mix.sessions, 0) as direct_session_share,
         cast(discounts.discount_amount as double) / nullif(discounts.gross_item_amount, 0) as discount_share,
         cast(buyers.returned_orders as double) / nullif(buyers.orders_placed, 0) as returned_order_share,
-        cast(coalesce(review_summary.reviews_written, 0) as double) as reviews_written,
-        cast(review_summary.avg_review_sentiment as double) as avg_review_sentiment,
-        cast(coalesce(ticket_summary.tickets_total, 0) as double) as tickets_total,
-        cast(ticket_summary.avg_ticket_sentiment as double) as avg_ticket_sentiment,
+        cast(coalesce(feedback.reviews_written, 0) as double) as reviews_written,
+        cast(feedback.average_review_sentiment as double) as avg_review_sentiment,
+        cast(coalesce(feedback.tickets_opened, 0) as double) as tickets_total,
+        cast(feedback.average_ticket_sentiment as double) as avg_ticket_sentiment,
         reference_dates.as_of_at
     from buyers
     cross join reference_dates
@@ -199,10 +152,8 @@ final as (
         on buyers.customer_id = discounts.customer_id
     left join session_mix
         on buyers.customer_id = session_mix.customer_id
-    left join review_summary
-        on buyers.customer_id = review_summary.customer_id
-    left join ticket_summary
-        on buyers.customer_id = ticket_summary.customer_id
+    left join feedback
+        on buyers.customer_id = feedback.customer_id
 
 )
 
