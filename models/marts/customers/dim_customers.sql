@@ -169,14 +169,9 @@ scored as (
         {{ quintile_score('days_since_last_order desc', 'revenue_orders > 0') }} as recency_score,
         {{ quintile_score('revenue_orders', 'revenue_orders > 0') }} as frequency_score,
         {{ quintile_score('revenue', 'revenue_orders > 0') }} as monetary_score,
-        case
-            when revenue_orders = 0 then 'prospect'
-            when days_since_last_order > churn_days then 'churned'
-            when days_since_last_order > active_days then 'at_risk'
-            when days_since_first_order <= new_customer_days then 'new'
-            when days_between_last_two_orders > churn_days then 'reactivated'
-            else 'active'
-        end as lifecycle_stage
+        {{ lifecycle_stage(
+            'revenue_orders', 'days_since_last_order', 'days_since_first_order', 'days_between_last_two_orders',
+        ) }} as lifecycle_stage
     from joined
 
 ),
