@@ -223,3 +223,41 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
 def test_saved_queries_run(warehouse: Path, tmp_path: Path, saved_query: str) -> None:
     result = query(warehouse, tmp_path, "--saved-query", saved_query)
     assert len(result) > 1 and result.notna().any().all(), result
+
+
+def test_dashboard_queries_give_the_saved_queries_figures(warehouse: Path, tmp_path: Path) -> None:
+    """The dashboard computes its KPIs in its own SQL (bounded, filterable); unfiltered they are
+    the semantic layer's: the monthly_kpis saved query, conversion and cart abandonment, and the
+    share at high churn risk."""
+    from dashboard import queries
+
+    saved = query(warehouse, tmp_path, "--saved-query", "monthly_kpis")
+    totals = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "sessions,conversion_rate,cart_abandonment_rate,high_churn_risk_share",
+    )
+    with queries.connect(warehouse) as connection:
+        options = queries.filter_options(connection)
+        everything = queries.Filters(start=options["first_day"], end=options["last_day"])
+        monthly = queries.monthly_kpis(connection, everything)
+        sessions = queries.session_kpis(
+            connection, queries.Filters(start=pd.Timestamp.min.date(), end=pd.Timestamp.max.date())
+        ).iloc[0]
+        churn = queries.churn_kpis(connection, everything).iloc[0]
+    saved["month"] = pd.to_datetime(saved["metric_time__month"])
+    monthly["month"] = pd.to_datetime(monthly["month"])
+    merged = saved.merge(monthly, on="month", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) > 6, merged
+    for metric in ("revenue", "orders", "average_order_value", "new_customers"):
+        pd.testing.assert_series_equal(
+            merged[f"{metric}_x"].astype(float),
+            merged[f"{metric}_y"].astype(float),
+            check_names=False,
+            rtol=1e-9,
+        )
+    assert sessions["sessions"] == totals["sessions"].iloc[0]
+    for metric in ("conversion_rate", "cart_abandonment_rate"):
+        assert sessions[metric] == pytest.approx(totals[metric].iloc[0]), metric
+    assert churn["high_churn_risk_share"] == pytest.approx(totals["high_churn_risk_share"].iloc[0])
