@@ -22,7 +22,7 @@ MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tes
 GENERATOR_FILES := $(shell find rawdata -name '*.py' 2>/dev/null)
 ML_FILES := $(shell find ml -name '*.py' 2>/dev/null)
 
-.PHONY: install data build docs test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings ml-report lock clean
+.PHONY: install data build docs dashboard test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings bench-dashboard ml-report lock clean
 
 ## install: virtual environment with the pinned requirements and this project's packages
 install: $(VENV)/.installed
@@ -56,6 +56,13 @@ docs: build
 	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) docs generate $(DBT_FLAGS) --target dev
 	$(DBT) docs serve $(DBT_FLAGS) --target dev --port $(DOCS_PORT) --no-browser
 
+## dashboard: the Streamlit dashboard on the `make build` warehouse (WAREHOUSE_PATH, else
+## warehouse.duckdb), read-only, on http://localhost:$(DASHBOARD_PORT)
+DASHBOARD_PORT ?= 8501
+dashboard: build
+	$(BIN)/streamlit run dashboard/app.py --server.address localhost --server.port $(DASHBOARD_PORT) \
+	  --server.headless true --browser.gatherUsageStats false
+
 ## test: lint, a full dbt build (ML models trained from scratch) on a fresh DuckDB from fresh demo data, and
 ## pytest, whose ML quality tests read and rebuild that same warehouse instead of building one of their own
 test: lint dbt-ci
@@ -65,8 +72,8 @@ test: lint dbt-ci
 quick: lint unit-test quick-build
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check rawdata ml tests benchmarks python_models
-	$(BIN)/ruff format --check rawdata ml tests benchmarks python_models
+	$(BIN)/ruff check rawdata ml tests benchmarks python_models dashboard
+	$(BIN)/ruff format --check rawdata ml tests benchmarks python_models dashboard
 	$(BIN)/sqlfluff lint models tests python_models
 
 pytest: $(VENV)/.installed
@@ -96,6 +103,14 @@ bench: $(VENV)/.installed
 ## bench-embeddings: our embedding throughput next to sentence-transformers, and a warm-cache rerun
 bench-embeddings: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.embedding_benchmark --texts 2000
+
+## bench-dashboard: dashboard page load times on the `make dbt-ci` warehouse and on it replicated to
+## DASHBOARD_BENCH_CUSTOMERS customers, queries and browser side by side
+DASHBOARD_BENCH_CUSTOMERS ?= 1000000
+bench-dashboard: $(VENV)/.installed
+	@test -f $(CI_DIR)/warehouse.duckdb || $(MAKE) dbt-ci
+	$(BIN)/python -m benchmarks.dashboard_benchmark --warehouse $(CI_DIR)/warehouse.duckdb \
+	  --customers $(DASHBOARD_BENCH_CUSTOMERS)
 
 ## ml-report: build demo data with ML and print churn and sentiment quality against the latent truth
 ml-report: $(VENV)/.installed

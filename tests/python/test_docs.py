@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,15 +82,37 @@ def test_metrics_and_saved_queries_are_documented(docs: dict[str, Any]) -> None:
         assert node["description"].strip(), node["unique_id"]
 
 
-def test_lineage_runs_from_the_raw_sources_to_the_crm_exposure(docs: dict[str, Any]) -> None:
-    manifest = docs["manifest"]
-    exposure = manifest["exposures"]["exposure.customer_lifecycle.crm_campaign_audiences"]
-    assert exposure["depends_on"]["nodes"] == ["model.customer_lifecycle.fct_campaign_audiences"]
-    ancestors, frontier = set(), list(exposure["depends_on"]["nodes"])
+def _ancestors(manifest: dict[str, Any], nodes: list[str]) -> set[str]:
+    """Every node upstream of `nodes` (included) in the manifest's parent map."""
+    ancestors, frontier = set(), list(nodes)
     while frontier:
         node = frontier.pop()
         if node not in ancestors:
             ancestors.add(node)
             frontier += manifest["parent_map"].get(node, [])
+    return ancestors
+
+
+def test_lineage_runs_from_the_raw_sources_to_the_crm_exposure(docs: dict[str, Any]) -> None:
+    manifest = docs["manifest"]
+    exposure = manifest["exposures"]["exposure.customer_lifecycle.crm_campaign_audiences"]
+    assert exposure["depends_on"]["nodes"] == ["model.customer_lifecycle.fct_campaign_audiences"]
+    ancestors = _ancestors(manifest, exposure["depends_on"]["nodes"])
     assert any(node.startswith("source.") for node in ancestors)
     assert any(".ml_churn_scores" in node for node in ancestors)  # through the ML layer
+
+
+def test_the_dashboard_exposure_names_the_tables_the_dashboard_reads(
+    docs: dict[str, Any],
+) -> None:
+    """The exposure's depends_on is what dashboard/queries.py selects from, so the docs' lineage
+    ends at the dashboard for every table it shows, and reaches the sources through the ML layer."""
+    manifest = docs["manifest"]
+    exposure = manifest["exposures"]["exposure.customer_lifecycle.dashboard"]
+    declared = {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}
+    source = (ROOT / "dashboard" / "queries.py").read_text()
+    read = set(re.findall(r"\b(?:marts|staging)\.(\w+)", source))
+    assert declared == read, declared ^ read
+    ancestors = _ancestors(manifest, exposure["depends_on"]["nodes"])
+    assert any(node.startswith("source.") for node in ancestors)
+    assert any(".ml_review_sentiment" in node for node in ancestors)
