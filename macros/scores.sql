@@ -34,3 +34,14 @@
         else 'active'
     end
 {%- endmacro %}
+
+{#- The lifecycle_thresholds seed (one row per threshold) as one row of columns new_customer_days,
+    active_days and churn_days, which lifecycle_stage expects in scope. `thresholds` is the CTE or
+    relation holding the seed's rows. -#}
+{% macro lifecycle_threshold_columns(thresholds) -%}
+    select
+        max(case when threshold_name = 'new_customer_days' then threshold_days end) as new_customer_days,
+        max(case when threshold_name = 'active_days' then threshold_days end) as active_days,
+        max(case when threshold_name = 'churn_days' then threshold_days end) as churn_days
+    from {{ thresholds }}
+{%- endmacro %}

@@ -53,9 +53,7 @@ lifecycle_thresholds as (
 
 churn_threshold as (
 
-    select max(threshold_days) as churn_days
-    from lifecycle_thresholds
-    where threshold_name = 'churn_days'
+    {{ lifecycle_threshold_columns('lifecycle_thresholds') }}
 
 ),
 

@@ -41,11 +41,7 @@ month_offsets as (
 
 thresholds as (
 
-    select
-        max(case when threshold_name = 'new_customer_days' then threshold_days end) as new_customer_days,
-        max(case when threshold_name = 'active_days' then threshold_days end) as active_days,
-        max(case when threshold_name = 'churn_days' then threshold_days end) as churn_days
-    from lifecycle_thresholds
+    {{ lifecycle_threshold_columns('lifecycle_thresholds') }}
 
 ),
 
