@@ -218,7 +218,14 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    "saved_query", ["monthly_kpis", "conversion_by_channel_and_device", "customers_by_segment"]
+    "saved_query",
+    [
+        "monthly_kpis",
+        "conversion_by_channel_and_device",
+        "customers_by_segment",
+        "cohort_retention",
+        "review_sentiment_by_category",
+    ],
 )
 def test_saved_queries_run(warehouse: Path, tmp_path: Path, saved_query: str) -> None:
     result = query(warehouse, tmp_path, "--saved-query", saved_query)
@@ -261,3 +268,60 @@ def test_dashboard_queries_give_the_saved_queries_figures(warehouse: Path, tmp_p
     for metric in ("conversion_rate", "cart_abandonment_rate"):
         assert sessions[metric] == pytest.approx(totals[metric].iloc[0]), metric
     assert churn["high_churn_risk_share"] == pytest.approx(totals["high_churn_risk_share"].iloc[0])
+
+
+def test_retention_by_cohort_month_equals_the_cohort_mart(warehouse: Path, tmp_path: Path) -> None:
+    result = query(warehouse, tmp_path, "--saved-query", "cohort_retention")
+    expected = sql(
+        warehouse,
+        "select cohort_month, months_since_first_order, cohort_customers, retention_rate "
+        "from marts.fct_cohort_retention_monthly",
+    )
+    result["cohort_month"] = pd.to_datetime(result["cohort__cohort_month__month"])
+    expected["cohort_month"] = pd.to_datetime(expected["cohort_month"])
+    merged = expected.merge(
+        result,
+        left_on=["cohort_month", "months_since_first_order"],
+        right_on=["cohort_month", "cohort__months_since_first_order"],
+        how="outer",
+        indicator=True,
+    )
+    assert (merged["_merge"] == "both").all() and len(merged) > 20, merged
+    assert (merged["cohort_customers"] == merged["cohort_size"]).all()
+    pd.testing.assert_series_equal(
+        merged["retention_rate"], merged["cohort_retention_rate"], check_names=False, rtol=1e-9
+    )
+
+
+def test_review_sentiment_by_category_equals_the_reviews_mart(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    result = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "scored_reviews,sentiment_per_review,negative_review_share",
+        "--group-by",
+        "review__product_category",
+    )
+    expected = sql(
+        warehouse,
+        """
+        select
+            product_category,
+            count(*) as reviews,
+            avg(sentiment_score) as sentiment,
+            avg(case when sentiment_label = 'negative' then 1 else 0 end) as negative
+        from marts.fct_reviews
+        where sentiment_status = 'scored'
+        group by 1
+        """,
+    )
+    merged = expected.merge(result, left_on="product_category", right_on="review__product_category")
+    assert len(merged) == len(expected) == len(result) > 2
+    assert (merged["reviews"] == merged["scored_reviews"]).all()
+    for ours, theirs in (
+        ("sentiment", "sentiment_per_review"),
+        ("negative", "negative_review_share"),
+    ):
+        pd.testing.assert_series_equal(merged[ours], merged[theirs], check_names=False, rtol=1e-9)
