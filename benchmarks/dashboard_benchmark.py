@@ -41,6 +41,7 @@ from dashboard.queries import Filters
 REPLICATED = {
     "marts.customer_360": ["customer_id"],
     "marts.fct_orders": ["order_id", "customer_id"],
+    "marts.fct_order_items": ["order_item_id", "order_id", "customer_id"],
     "marts.fct_sessions": ["session_id", "journey_id", "visitor_id", "customer_id", "person_id"],
     "marts.fct_reviews": ["review_id", "customer_id", "order_id"],
     "marts.fct_next_best_actions": ["customer_id"],
@@ -107,7 +108,10 @@ def page_queries(
         return lambda: getattr(queries, name)(connection, *args)
 
     return {
-        "overview": [run(name, filters) for name in ("order_kpis", "session_kpis", "monthly_kpis")],
+        "overview": [
+            run(name, filters)
+            for name in ("order_kpis", "session_kpis", "monthly_kpis", "revenue_by_category")
+        ],
         "funnel": [run("funnel_stages", filters), run("funnel_by_channel_and_device", filters)],
         "cohorts": [run("cohort_retention", filters)],
         "lifecycle": [

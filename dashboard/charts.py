@@ -34,6 +34,17 @@ def new_customers_trend(monthly: pd.DataFrame) -> go.Figure:
     )
 
 
+def revenue_by_category(categories: pd.DataFrame) -> go.Figure:
+    return px.bar(
+        categories,
+        x="product_category",
+        y="revenue",
+        hover_data=["units"],
+        title="Revenue by product category",
+        labels={"product_category": "", "revenue": "Revenue"},
+    )
+
+
 def funnel(stages: pd.DataFrame) -> go.Figure:
     figure = go.Figure(
         go.Funnel(

@@ -74,6 +74,7 @@ def overview() -> None:
         chart(charts.monthly_trend(monthly))
     with right:
         chart(charts.new_customers_trend(monthly))
+    chart(charts.revenue_by_category(load("revenue_by_category", filters())))
     st.caption(
         "Revenue, orders, average order value and new customers are the semantic layer's metrics "
         "(saved query monthly_kpis); the channel filter selects customers by acquisition channel "

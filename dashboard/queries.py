@@ -162,6 +162,28 @@ def monthly_kpis(connection: duckdb.DuckDBPyConnection, filters: Filters) -> pd.
     )
 
 
+def revenue_by_category(
+    connection: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 30
+) -> pd.DataFrame:
+    """Net revenue and units per product category over the date range (fct_order_items)."""
+    scope, params = _customer_scope(filters)
+    return fetch(
+        connection,
+        f"""
+        select
+            product_category,
+            sum(net_revenue) as revenue,
+            sum(case when is_revenue then quantity else 0 end) as units
+        from marts.fct_order_items
+        where ordered_at::date between ? and ? and {scope}
+        group by 1
+        order by 2 desc
+        limit ?
+        """,
+        [filters.start, filters.end, *params, limit],
+    )
+
+
 def session_kpis(connection: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Sessions, conversion rate and cart abandonment rate over the date range (one row)."""
     channel, channel_params = _session_channel(filters)

@@ -87,6 +87,8 @@ def test_order_kpis_over_everything_equal_the_orders_mart(
     assert kpis["revenue"] == pytest.approx(float(revenue))
     assert (kpis["orders"], kpis["new_customers"]) == (orders, first_orders)
     assert kpis["average_order_value"] == pytest.approx(float(revenue) / orders)
+    categories = queries.revenue_by_category(connection, full_range(connection))
+    assert len(categories) > 2 and categories["revenue"].sum() == pytest.approx(float(revenue))
 
 
 def test_channel_and_segment_filters_select_customers(
@@ -306,7 +308,7 @@ def test_every_page_shows_the_marts_figures_and_draws_its_charts(
     browser, dashboard: str, connection: duckdb.DuckDBPyConnection, screenshots: Path
 ) -> None:  # noqa: ANN001
     expected = expected_figures(connection)
-    minimum_charts = {"overview": 2, "funnel": 2, "cohorts": 1, "lifecycle": 2, "churn": 2,
+    minimum_charts = {"overview": 3, "funnel": 2, "cohorts": 1, "lifecycle": 2, "churn": 2,
                       "segments": 1, "value": 1, "sentiment": 2}  # fmt: skip
     for name in PAGES:
         path = "" if name == PAGES[0] else name  # the default page lives at the root

@@ -225,6 +225,7 @@ def test_customer_rates_equal_customer_360(warehouse: Path, tmp_path: Path) -> N
         "customers_by_segment",
         "cohort_retention",
         "review_sentiment_by_category",
+        "revenue_by_category",
     ],
 )
 def test_saved_queries_run(warehouse: Path, tmp_path: Path, saved_query: str) -> None:
@@ -325,3 +326,28 @@ def test_review_sentiment_by_category_equals_the_reviews_mart(
         ("negative", "negative_review_share"),
     ):
         pd.testing.assert_series_equal(merged[ours], merged[theirs], check_names=False, rtol=1e-9)
+
+
+def test_revenue_by_product_category_adds_up_to_revenue(warehouse: Path, tmp_path: Path) -> None:
+    result = query(
+        warehouse,
+        tmp_path,
+        "--metrics",
+        "item_revenue",
+        "--group-by",
+        "order_item__product_category",
+    )
+    expected = sql(
+        warehouse,
+        "select product_category, sum(net_revenue)::double as revenue "
+        "from marts.fct_order_items group by 1",
+    )
+    merged = expected.merge(
+        result, left_on="product_category", right_on="order_item__product_category"
+    )
+    assert len(merged) == len(expected) == len(result) > 2
+    pd.testing.assert_series_equal(
+        merged["revenue"], merged["item_revenue"], check_names=False, rtol=1e-9
+    )
+    total = sql(warehouse, "select sum(net_revenue)::double as revenue from marts.fct_orders")
+    assert result["item_revenue"].sum() == pytest.approx(total["revenue"].iloc[0])
