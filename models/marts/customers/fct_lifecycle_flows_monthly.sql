@@ -1,12 +1,15 @@
 {#- How customers move between lifecycle stages from month to month, for Sankey charts. Every
-    customer is staged at lifecycle_flow_months + 1 snapshots: the as-of time and the same moment
-    1, 2, ... months before it. Each snapshot sees only what was known then: orders placed at or
-    before it, judged as they stood then (an order returned later was still revenue at it, as in
-    int_customer_features_pit), with days measured to the snapshot; the stage rule is
-    dim_customers' (the lifecycle_stage macro), so the latest snapshot gives dim_customers'
-    stages. A customer who had not signed up yet and had no revenue order is not_signed_up.
-    Consecutive snapshots are paired per customer and counted: one row per flow month and pair
-    of stages, leaving out customers who had not signed up at either end. -#}
+    customer is staged at lifecycle_flow_months + 1 snapshots: the as-of time and the last instant
+    of each of the lifecycle_flow_months calendar months before its month, so each flow month runs
+    from one month end to the next and the latest runs to the as-of time. Each snapshot sees only
+    orders placed at or before it, judged as they stood then (an order returned later was still
+    revenue at it, as in int_customer_features_pit), with days measured to the snapshot; one thing
+    is today's, as in int_orders_as_of: an order cancelled later is left out of earlier snapshots
+    too, for want of a cancellation time. The stage rule is dim_customers' (the lifecycle_stage
+    macro), so the latest snapshot gives dim_customers' stages. A customer who had not signed up
+    yet and had no revenue order is not_signed_up. Consecutive snapshots are paired per customer
+    and counted: one row per flow month and pair of stages, leaving out customers who had not
+    signed up at either end. -#}
 with
 
 customers as (
@@ -48,8 +51,12 @@ thresholds as (
 snapshots as (
 
     select
-        {{ dbt.dateadd('month', '1 - month_offsets.generated_number', 'reference_dates.as_of_at') }}
-            as snapshot_at
+        case
+            when month_offsets.generated_number = 1 then reference_dates.as_of_at
+            else {{ dbt.dateadd('microsecond', -1, dbt.dateadd(
+                'month', '2 - month_offsets.generated_number', dbt.date_trunc('month', 'reference_dates.as_of_at')
+            )) }}
+        end as snapshot_at
     from month_offsets
     cross join reference_dates
 
