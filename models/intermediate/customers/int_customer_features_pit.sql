@@ -51,7 +51,7 @@ lifecycle_thresholds as (
 
 ),
 
-churn_threshold as (
+thresholds as (
 
     {{ lifecycle_threshold_columns('lifecycle_thresholds') }}
 
@@ -301,13 +301,13 @@ population as (
         cutoffs.is_scoring_snapshot,
         customers.signup_at,
         {{ dbt.datediff('order_features.last_order_at', 'order_features.cutoff_at', 'day') }}
-        > churn_threshold.churn_days as is_lapsed
+        > thresholds.churn_days as is_lapsed
     from order_features
     inner join cutoffs
         on order_features.cutoff_at = cutoffs.cutoff_at
     inner join customers
         on order_features.customer_id = customers.customer_id
-    cross join churn_threshold
+    cross join thresholds
     where order_features.orders_total > 0
 
 ),

@@ -33,8 +33,8 @@ final as (
         review_sentiment.sentiment_label,
         cast(review_sentiment.sentiment_score as double) as sentiment_score,
         coalesce(review_sentiment.status, 'not_scored') as sentiment_status,
-        reviews.created_at as reviewed_at,
-        cast(date_trunc('month', reviews.created_at) as date) as review_month
+        cast({{ dbt.date_trunc('month', 'reviews.created_at') }} as date) as review_month,
+        reviews.created_at as reviewed_at
     from reviews
     left join products
         on reviews.product_id = products.product_id
