@@ -56,10 +56,10 @@ docs: build
 	RAW_DATA_DIR=$(DEMO_DIR) $(DBT) docs generate $(DBT_FLAGS) --target dev
 	$(DBT) docs serve $(DBT_FLAGS) --target dev --port $(DOCS_PORT) --no-browser
 
-## dashboard: the Streamlit dashboard on the `make build` warehouse (WAREHOUSE_PATH, else
-## warehouse.duckdb), read-only, on http://localhost:$(DASHBOARD_PORT)
+## dashboard: the Streamlit dashboard, read-only, on http://localhost:$(DASHBOARD_PORT): on the demo
+## warehouse (built first if needed), or on WAREHOUSE_PATH as it is, never building into it
 DASHBOARD_PORT ?= 8501
-dashboard: build
+dashboard: $(if $(WAREHOUSE_PATH),$(VENV)/.installed,build)
 	$(BIN)/streamlit run dashboard/app.py --server.address localhost --server.port $(DASHBOARD_PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 

@@ -55,7 +55,7 @@ SCALED = {
     "marts.dim_segments": ["customers"],
     "marts.fct_lifecycle_flows_monthly": ["customers"],
 }  # fmt: skip
-COPIED = ["staging.stg_shop__products"]
+COPIED = ["marts.dim_products"]
 
 
 def replicate(source: Path, target: Path, customers: int) -> int:
@@ -67,7 +67,7 @@ def replicate(source: Path, target: Path, customers: int) -> int:
             "select count(*) from source.marts.customer_360"
         ).fetchall()[0]
         factor = max(1, math.ceil(customers / demo_customers))
-        connection.execute("create schema marts; create schema staging")
+        connection.execute("create schema marts")
         for table, keys in REPLICATED.items():
             started = time.perf_counter()
             rewritten = ", ".join(f"{key} || '~' || copy as {key}" for key in keys)
@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000, help="large-scale customers")
     parser.add_argument("--workdir", type=Path, default=ROOT / "target" / "bench-dashboard")
     parser.add_argument("--skip-browser", action="store_true", help="query times only")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the replicated warehouse (about 1 GB at 1M)"
+    )
     args = parser.parse_args()
     if not args.warehouse.exists():
         sys.exit(f"no warehouse at {args.warehouse}: run `make dbt-ci` or pass --warehouse")
@@ -223,6 +226,9 @@ def main() -> None:
             small, big = results["demo"][kind][page], results["large"][kind][page]
             row += f"{small:>10.3f}{big:>10.3f}{big / small:>7.1f}"
         print(row)
+    if not args.keep:
+        demo.unlink()
+        large.unlink()
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import re
+
+import pandas as pd
 
 MISSING = "n/a"
 
 
-def _missing(value: float | int | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _missing(value: object) -> bool:
+    """None, NaN, and pandas' NA (what DuckDB gives for a null integer)."""
+    return value is None or bool(pd.isna(value))
 
 
 def money(value: float | None) -> str:

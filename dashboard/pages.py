@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -22,15 +21,12 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_PATH", "warehouse.duckdb")).resolve()
 
 
-@st.cache_resource(show_spinner=False)
-def connection(path: str) -> duckdb.DuckDBPyConnection:
-    return queries.connect(Path(path))
-
-
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def load(query: str, *args: Any) -> Any:
-    """dashboard.queries.<query>(connection, *args), cached per argument set."""
-    return getattr(queries, query)(connection(str(warehouse_path())), *args)
+    """dashboard.queries.<query>(connection, *args), cached per argument set. Each cache miss
+    opens the warehouse and closes it again, so the dashboard holds no lock between queries."""
+    with queries.connect(warehouse_path()) as connection:
+        return getattr(queries, query)(connection, *args)
 
 
 def filters() -> Filters:
@@ -245,8 +241,8 @@ def sentiment() -> None:
     with right:
         chart(charts.sentiment_by_category(categories))
     st.caption(
-        "Sentiment (-1 to 1) scored by ml_review_sentiment from each review's text; review aspects "
-        "are not modelled in this warehouse yet."
+        "Sentiment (-1 to 1) scored by ml_review_sentiment from each review's text, over the "
+        "whole review (no per-aspect scores)."
     )
 
 

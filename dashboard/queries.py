@@ -17,8 +17,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-# The filters narrow these tables; the pages say which filter does not apply where.
 CUSTOMERS = "marts.customer_360"
+# The semantic layer's revenue, orders, average_order_value and new_customers on fct_orders.
+ORDER_KPIS = """
+    coalesce(sum(net_revenue), 0) as revenue,
+    count(*) filter (where is_revenue) as orders,
+    sum(net_revenue) / nullif(count(*) filter (where is_revenue), 0) as average_order_value,
+    count(*) filter (where is_revenue and customer_revenue_order_number = 1) as new_customers
+"""
 
 
 @dataclass(frozen=True)
@@ -41,21 +47,28 @@ class Filters:
 
 
 class WarehouseNotBuilt(RuntimeError):
-    """The warehouse file or a table the dashboard reads is missing."""
+    """The warehouse file or a table the dashboard reads is missing, or a build holds it."""
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: the dashboard never writes, and a build can run beside it."""
+    """A read-only connection. DuckDB locks the file across processes, so the dashboard opens
+    one per query and closes it: between page loads a build can take the file."""
     if not path.exists():
         raise WarehouseNotBuilt(
             f"no warehouse at {path}: run `make build`, or set WAREHOUSE_PATH to a built "
             "warehouse.duckdb"
         )
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseNotBuilt(
+            f"{path} is locked by another process, most likely a build writing it ({error}); "
+            "reload the page when the build has finished"
+        ) from error
 
 
 def fetch(connection: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFrame:
-    """Run one statement on its own cursor (the connection is shared between sessions)."""
+    """Run one statement on its own cursor; a missing table says what to build."""
     cursor = connection.cursor()
     try:
         return cursor.execute(sql, params).df()
@@ -95,11 +108,20 @@ def _session_channel(filters: Filters) -> tuple[str, list[Any]]:
 
 
 def filter_options(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Date bounds, channels and segment names for the sidebar, from small aggregate tables."""
+    """Date bounds (over orders, sessions and reviews), channels and segment names for the
+    sidebar, from aggregates."""
     bounds = fetch(
         connection,
-        "select min(ordered_at)::date as first_day, max(ordered_at)::date as last_day "
-        "from marts.fct_orders",
+        """
+        select min(first_day)::date as first_day, max(last_day)::date as last_day
+        from (
+            select min(ordered_at) as first_day, max(ordered_at) as last_day from marts.fct_orders
+            union all
+            select min(started_at), max(started_at) from marts.fct_sessions
+            union all
+            select min(reviewed_at), max(reviewed_at) from marts.fct_reviews
+        )
+        """,
         [],
     )
     channels = fetch(
@@ -114,8 +136,8 @@ def filter_options(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         [],
     )
     return {
-        "first_day": bounds["first_day"].iloc[0],
-        "last_day": bounds["last_day"].iloc[0],
+        "first_day": pd.Timestamp(bounds["first_day"].iloc[0]).date(),
+        "last_day": pd.Timestamp(bounds["last_day"].iloc[0]).date(),
         "channels": channels.iloc[:, 0].tolist(),
         "segments": segments["segment_name"].tolist(),
     }
@@ -127,12 +149,7 @@ def order_kpis(connection: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Da
     return fetch(
         connection,
         f"""
-        select
-            coalesce(sum(net_revenue), 0) as revenue,
-            count(*) filter (where is_revenue) as orders,
-            sum(net_revenue) / nullif(count(*) filter (where is_revenue), 0) as average_order_value,
-            count(*) filter (where is_revenue and customer_revenue_order_number = 1)
-                as new_customers
+        select {ORDER_KPIS}
         from marts.fct_orders
         where ordered_at::date between ? and ? and {scope}
         """,
@@ -146,13 +163,7 @@ def monthly_kpis(connection: duckdb.DuckDBPyConnection, filters: Filters) -> pd.
     return fetch(
         connection,
         f"""
-        select
-            date_trunc('month', ordered_at)::date as month,
-            sum(net_revenue) as revenue,
-            count(*) filter (where is_revenue) as orders,
-            sum(net_revenue) / nullif(count(*) filter (where is_revenue), 0) as average_order_value,
-            count(*) filter (where is_revenue and customer_revenue_order_number = 1)
-                as new_customers
+        select date_trunc('month', ordered_at)::date as month, {ORDER_KPIS}
         from marts.fct_orders
         where ordered_at::date between ? and ? and {scope}
         group by 1
@@ -247,16 +258,20 @@ def funnel_by_channel_and_device(
 
 
 def cohort_retention(
-    connection: duckdb.DuckDBPyConnection, filters: Filters, max_cohorts: int = 24
+    connection: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    max_cohorts: int = 24,
+    max_months: int = 24,
 ) -> pd.DataFrame:
-    """Retention by first-order cohort, the latest `max_cohorts` cohorts in the date range."""
+    """Retention of the latest `max_cohorts` first-order cohorts whose month overlaps the date
+    range, over their first `max_months` months after the first."""
     return fetch(
         connection,
         """
         with cohorts as (
             select distinct cohort_month
             from marts.fct_cohort_retention_monthly
-            where cohort_month between ? and ?
+            where cohort_month between date_trunc('month', ?::date) and ?
             order by cohort_month desc
             limit ?
         )
@@ -271,7 +286,7 @@ def cohort_retention(
         where retention.months_since_first_order <= ?
         order by 1, 2
         """,
-        [filters.start, filters.end, max_cohorts, max_cohorts],
+        [filters.start, filters.end, max_cohorts, max_months],
     )
 
 
@@ -302,7 +317,7 @@ def lifecycle_flow_months(connection: duckdb.DuckDBPyConnection) -> list[date]:
 
 
 def lifecycle_flows(connection: duckdb.DuckDBPyConnection, flow_month: date) -> pd.DataFrame:
-    """Customers moving from each stage to each stage in the month ending at `flow_month`."""
+    """Customers moving from each stage to each stage during `flow_month` (its first day)."""
     return fetch(
         connection,
         """
@@ -382,21 +397,18 @@ def churn_drivers(
     return fetch(
         connection,
         f"""
-        with drivers as (
-            select top_driver_1 as driver from {CUSTOMERS} where risk_tier = 'high' and {where}
-            union all
-            select top_driver_2 from {CUSTOMERS} where risk_tier = 'high' and {where}
-            union all
-            select top_driver_3 from {CUSTOMERS} where risk_tier = 'high' and {where}
-        )
         select driver, count(*) as customers
-        from drivers
+        from (
+            select unnest([top_driver_1, top_driver_2, top_driver_3]) as driver
+            from {CUSTOMERS}
+            where risk_tier = 'high' and {where}
+        )
         where driver is not null
         group by 1
         order by 2 desc, 1
         limit ?
         """,
-        [*params, *params, *params, limit],
+        [*params, limit],
     )
 
 
@@ -526,7 +538,7 @@ def recommended_products(
         """
         select recommended.product_id, products.title, products.category, products.price
         from unnest(?) with ordinality as recommended(product_id, position)
-        left join staging.stg_shop__products as products
+        left join marts.dim_products as products
             on recommended.product_id = products.product_id
         order by recommended.position
         limit 20

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import dbt_build
 
@@ -33,6 +37,13 @@ from rawdata.demo import generate
 
 pytestmark = pytest.mark.integration
 
+# A process that holds the write lock on a DuckDB file, as a build does.
+LOCK_HOLDER = (
+    "import sys, time, duckdb\n"
+    "connection = duckdb.connect(sys.argv[1])\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(60)\n"
+)
 PAGES = ["overview", "funnel", "cohorts", "lifecycle", "churn", "segments", "value", "sentiment"]
 
 
@@ -181,9 +192,101 @@ def test_customer_grain_queries_add_up_to_customer_360(
     assert 0 < len(drivers) <= 10 and drivers["customers"].max() <= high
 
 
-def test_missing_warehouse_says_what_to_build(tmp_path: Path) -> None:
+def test_session_filters_use_the_session_channel_and_the_customers_segment(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    everything = Filters(start=date(2000, 1, 1), end=date(2100, 1, 1))
+    channel, segment = one(
+        connection,
+        """
+        select sessions.channel, customers.segment_name
+        from marts.fct_sessions as sessions
+        inner join marts.customer_360 as customers on sessions.customer_id = customers.customer_id
+        where customers.segment_name is not null
+        group by 1, 2 order by count(*) desc limit 1
+        """,
+    )
+    (by_channel,) = one(
+        connection, "select count(*) from marts.fct_sessions where channel = ?", [channel]
+    )
+    (by_both,) = one(
+        connection,
+        """
+        select count(*) from marts.fct_sessions as sessions
+        inner join marts.customer_360 as customers on sessions.customer_id = customers.customer_id
+        where sessions.channel = ? and customers.segment_name = ?
+        """,
+        [channel, segment],
+    )
+    narrowed = queries.session_kpis(connection, replace(everything, channels=(channel,)))
+    assert narrowed.iloc[0]["sessions"] == by_channel
+    both = replace(everything, channels=(channel,), segments=(segment,))
+    assert 0 < by_both < by_channel
+    assert queries.session_kpis(connection, both).iloc[0]["sessions"] == by_both
+    stages = queries.funnel_stages(connection, replace(everything, channels=(channel,)))
+    assert stages["sessions_reached"].iloc[0] == by_channel
+
+
+def test_review_queries_follow_the_segment_filter(connection: duckdb.DuckDBPyConnection) -> None:
+    (segment,) = one(
+        connection,
+        """
+        select customers.segment_name from marts.fct_reviews as reviews
+        inner join marts.customer_360 as customers on reviews.customer_id = customers.customer_id
+        where customers.segment_name is not null and reviews.sentiment_status = 'scored'
+        group by 1 order by count(*) desc limit 1
+        """,
+    )
+    reviews, sentiment = one(
+        connection,
+        """
+        select count(*), avg(reviews.sentiment_score) from marts.fct_reviews as reviews
+        inner join marts.customer_360 as customers on reviews.customer_id = customers.customer_id
+        where customers.segment_name = ? and reviews.sentiment_status = 'scored'
+        """,
+        [segment],
+    )
+    filters = Filters(start=date(2000, 1, 1), end=date(2100, 1, 1), segments=(segment,))
+    monthly = queries.sentiment_monthly(connection, filters)
+    assert monthly["reviews"].sum() == reviews
+    weighted = (monthly["average_sentiment"] * monthly["reviews"]).sum() / reviews
+    assert weighted == pytest.approx(sentiment)
+    assert queries.sentiment_by_category(connection, filters)["reviews"].sum() == reviews
+
+
+def test_cohorts_include_the_month_the_range_starts_in(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    (second,) = one(
+        connection,
+        "select distinct cohort_month from marts.fct_cohort_retention_monthly "
+        "order by 1 limit 1 offset 1",
+    )
+    mid_month = Filters(start=second + timedelta(days=14), end=date(2100, 1, 1))
+    retention = queries.cohort_retention(connection, mid_month, max_cohorts=1000)
+    assert pd.Timestamp(retention["cohort_month"].min()).date() == second
+
+
+def test_missing_warehouse_table_or_lock_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(queries.WarehouseNotBuilt, match="make build"):
         queries.connect(tmp_path / "absent.duckdb")
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with (
+        queries.connect(path) as empty,
+        pytest.raises(queries.WarehouseNotBuilt, match="make build"),
+    ):
+        queries.order_kpis(empty, Filters(start=date(2025, 1, 1), end=date(2025, 12, 31)))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(queries.WarehouseNotBuilt, match="locked by another process"):
+            queries.connect(path)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 # Browser ------------------------------------------------------------------------------------
@@ -233,7 +336,8 @@ def assert_no_errors(page) -> None:  # noqa: ANN001
 
 
 def expected_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
-    """What each page must show with the default filters, computed here from the marts."""
+    """What each page must show with the default filters (a date range spanning all orders,
+    sessions and reviews), computed here from the marts."""
     revenue, orders, new = one(
         connection,
         "select sum(net_revenue), count(*) filter (where is_revenue), count(*) filter "
@@ -245,8 +349,6 @@ def expected_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[st
         select count(*), avg(case when is_converted then 1 else 0 end),
                count(*) filter (where purchases > 0)
         from marts.fct_sessions
-        where session_date between (select min(ordered_at)::date from marts.fct_orders)
-            and (select max(ordered_at)::date from marts.fct_orders)
         """,
     )
     scored, high = one(
@@ -275,7 +377,10 @@ def expected_figures(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[st
             "Conversion rate": conversion,
         },
         "funnel": {"Sessions": sessions, "Purchasing sessions": purchasing},
-        "lifecycle": {stage: stages.get(stage, 0) for stage in ("prospect", "active", "churned")},
+        "lifecycle": {
+            stage: stages.get(stage, 0)
+            for stage in ("prospect", "new", "active", "reactivated", "at_risk", "churned")
+        },
         "churn": {
             "Scored buyers": scored,
             "High churn risk": high,
@@ -349,6 +454,27 @@ def test_customer_page_shows_the_customer_360_row(
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Next-best action" in text and "Recent journey" in text
     assert page.locator('[data-testid="stDataFrame"]').count() >= (1 if sessions else 0)
+    page.close()
+
+
+def test_customer_page_of_a_prospect_shows_what_is_not_scored(
+    browser, dashboard: str, connection: duckdb.DuckDBPyConnection, screenshots: Path
+) -> None:  # noqa: ANN001
+    """A customer without orders has null scores and days: the page says n/a, it does not fail."""
+    (customer_id,) = one(
+        connection,
+        "select customer_id from marts.customer_360 where revenue_orders = 0 "
+        "order by customer_id limit 1",
+    )
+    page = open_page(
+        browser,
+        f"{dashboard}/customer?customer_id={customer_id}",
+        screenshots / "customer-prospect.png",
+    )
+    assert_no_errors(page)
+    shown = shown_figures(page)
+    assert shown["Lifecycle stage"] == "prospect" and shown["Revenue orders"] == "0"
+    assert shown["Days since last order"] == "n/a" and shown["Predicted value"] == "n/a"
     page.close()
 
 

@@ -250,9 +250,7 @@ def test_dashboard_queries_give_the_saved_queries_figures(warehouse: Path, tmp_p
         options = queries.filter_options(connection)
         everything = queries.Filters(start=options["first_day"], end=options["last_day"])
         monthly = queries.monthly_kpis(connection, everything)
-        sessions = queries.session_kpis(
-            connection, queries.Filters(start=pd.Timestamp.min.date(), end=pd.Timestamp.max.date())
-        ).iloc[0]
+        sessions = queries.session_kpis(connection, everything).iloc[0]
         churn = queries.churn_kpis(connection, everything).iloc[0]
     saved["month"] = pd.to_datetime(saved["metric_time__month"])
     monthly["month"] = pd.to_datetime(monthly["month"])
