@@ -204,31 +204,35 @@ def main() -> None:
 
     with queries.connect(demo) as connection:
         pages = list(page_queries(connection))  # in the dashboard's order, overview first
-    results = {}
-    for label, warehouse in (("demo", demo), ("large", large)):
-        with queries.connect(warehouse) as connection:
-            (customers,) = connection.sql("select count(*) from marts.customer_360").fetchall()[0]
-        print(f"measuring {label} ({customers:,} customers)", flush=True)
-        results[label] = {"customers": customers, "queries": query_seconds(warehouse)}
-        if browser:
-            with tempfile.TemporaryDirectory() as logs:
-                results[label]["browser"] = browser_seconds(warehouse, pages, Path(logs))
+    try:
+        results = {}
+        for label, warehouse in (("demo", demo), ("large", large)):
+            with queries.connect(warehouse) as connection:
+                (customers,) = connection.sql("select count(*) from marts.customer_360").fetchall()[
+                    0
+                ]
+            print(f"measuring {label} ({customers:,} customers)", flush=True)
+            results[label] = {"customers": customers, "queries": query_seconds(warehouse)}
+            if browser:
+                with tempfile.TemporaryDirectory() as logs:
+                    results[label]["browser"] = browser_seconds(warehouse, pages, Path(logs))
 
-    demo_n, large_n = results["demo"]["customers"], results["large"]["customers"]
-    print(f"\npage load times, {demo_n:,} vs {large_n:,} customers (seconds)")
-    header = f"{'page':<11}{'queries':>10}{'queries':>10}{'ratio':>7}"
-    if browser:
-        header += f"{'browser':>10}{'browser':>10}{'ratio':>7}"
-    print(header)
-    for page in pages:
-        row = f"{page:<11}"
-        for kind in ("queries", "browser") if browser else ("queries",):
-            small, big = results["demo"][kind][page], results["large"][kind][page]
-            row += f"{small:>10.3f}{big:>10.3f}{big / small:>7.1f}"
-        print(row)
-    if not args.keep:
-        demo.unlink()
-        large.unlink()
+        demo_n, large_n = results["demo"]["customers"], results["large"]["customers"]
+        print(f"\npage load times, {demo_n:,} vs {large_n:,} customers (seconds)")
+        header = f"{'page':<11}{'queries':>10}{'queries':>10}{'ratio':>7}"
+        if browser:
+            header += f"{'browser':>10}{'browser':>10}{'ratio':>7}"
+        print(header)
+        for page in pages:
+            row = f"{page:<11}"
+            for kind in ("queries", "browser") if browser else ("queries",):
+                small, big = results["demo"][kind][page], results["large"][kind][page]
+                row += f"{small:>10.3f}{big:>10.3f}{big / small:>7.1f}"
+            print(row)
+    finally:
+        if not args.keep:
+            demo.unlink()
+            large.unlink()
 
 
 if __name__ == "__main__":

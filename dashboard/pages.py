@@ -72,9 +72,9 @@ def overview() -> None:
         chart(charts.new_customers_trend(monthly))
     chart(charts.revenue_by_category(load("revenue_by_category", filters())))
     st.caption(
-        "Revenue, orders, average order value and new customers are the semantic layer's metrics "
-        "(saved query monthly_kpis); the channel filter selects customers by acquisition channel "
-        "and sessions by their own channel."
+        "Revenue, orders, average order value, new customers and revenue by product category are "
+        "the semantic layer's metrics (saved queries monthly_kpis and revenue_by_category); the "
+        "channel filter selects customers by acquisition channel and sessions by their own channel."
     )
 
 
@@ -128,8 +128,9 @@ def cohorts() -> None:
     )
     chart(charts.retention_heatmap(retention))
     st.caption(
-        "From fct_cohort_retention_monthly, the latest 24 cohorts whose first month lies in the "
-        "date range; the channel and segment filters do not apply to this aggregate."
+        "From fct_cohort_retention_monthly, the latest 24 first-order cohorts from the month the "
+        "date range starts in to its end; the channel and segment filters do not apply to this "
+        "aggregate."
     )
 
 

@@ -61,9 +61,14 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WarehouseNotBuilt(
+                f"{path} is locked by another process, most likely a build writing it "
+                f"({error}); reload the page when the build has finished"
+            ) from error
         raise WarehouseNotBuilt(
-            f"{path} is locked by another process, most likely a build writing it ({error}); "
-            "reload the page when the build has finished"
+            f"cannot open {path} as a DuckDB warehouse ({error}): rebuild it with `make build` "
+            "or set WAREHOUSE_PATH to a built warehouse.duckdb"
         ) from error
 
 
@@ -135,6 +140,11 @@ def filter_options(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "select segment_name from marts.dim_segments order by segment_id limit 100",
         [],
     )
+    if bounds["first_day"].isna().iloc[0]:
+        raise WarehouseNotBuilt(
+            "the warehouse holds no orders, sessions or reviews: build it from raw data that has "
+            "some (RAW_DATA_DIR)"
+        )
     return {
         "first_day": pd.Timestamp(bounds["first_day"].iloc[0]).date(),
         "last_day": pd.Timestamp(bounds["last_day"].iloc[0]).date(),

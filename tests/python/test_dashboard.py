@@ -267,6 +267,27 @@ def test_cohorts_include_the_month_the_range_starts_in(
     assert pd.Timestamp(retention["cohort_month"].min()).date() == second
 
 
+def test_date_bounds_span_orders_sessions_and_reviews(tmp_path: Path) -> None:
+    """Sessions after the last order and reviews before the first stay in the default range."""
+    path = tmp_path / "bounds.duckdb"
+    with duckdb.connect(str(path)) as build:
+        build.execute(
+            """
+            create schema marts;
+            create table marts.fct_orders as select timestamp '2025-03-10 10:00' as ordered_at;
+            create table marts.fct_sessions as select timestamp '2025-06-30 23:00' as started_at;
+            create table marts.fct_reviews as select timestamp '2025-01-02 08:00' as reviewed_at;
+            create table marts.fct_funnel_daily as select 'email' as channel;
+            create table marts.customer_360 as select 'paid_search' as acquisition_channel;
+            create table marts.dim_segments as select 1 as segment_id, 'loyal' as segment_name;
+            """
+        )
+    with queries.connect(path) as connection:
+        options = queries.filter_options(connection)
+    assert (options["first_day"], options["last_day"]) == (date(2025, 1, 2), date(2025, 6, 30))
+    assert options["channels"] == ["email", "paid_search"] and options["segments"] == ["loyal"]
+
+
 def test_missing_warehouse_table_or_lock_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(queries.WarehouseNotBuilt, match="make build"):
         queries.connect(tmp_path / "absent.duckdb")
@@ -277,6 +298,10 @@ def test_missing_warehouse_table_or_lock_says_what_to_do(tmp_path: Path) -> None
         pytest.raises(queries.WarehouseNotBuilt, match="make build"),
     ):
         queries.order_kpis(empty, Filters(start=date(2025, 1, 1), end=date(2025, 12, 31)))
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"not a database" * 1000)
+    with pytest.raises(queries.WarehouseNotBuilt, match="cannot open .* as a DuckDB warehouse"):
+        queries.connect(garbage)
     holder = subprocess.Popen(
         [sys.executable, "-c", LOCK_HOLDER, str(path)], stdout=subprocess.PIPE, text=True
     )

@@ -1,7 +1,8 @@
 {#- How customers move between lifecycle stages from month to month, for Sankey charts. Every
     customer is staged at lifecycle_flow_months + 1 snapshots: the as-of time and the last instant
     of each of the lifecycle_flow_months calendar months before its month, so each flow month runs
-    from one month end to the next and the latest runs to the as-of time. Each snapshot sees only
+    from one month end to the next and the latest runs to the as-of time (an as-of time of
+    midnight on the 1st makes that latest month a microsecond long). Each snapshot sees only
     orders placed at or before it, judged as they stood then (an order returned later was still
     revenue at it, as in int_customer_features_pit), with days measured to the snapshot; one thing
     is today's, as in int_orders_as_of: an order cancelled later is left out of earlier snapshots
