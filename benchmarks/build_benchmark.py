@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -66,7 +67,15 @@ def main() -> int:
         action="store_true",
         help="keep trained models and the embedding cache from the last run (warm rebuild)",
     )
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB memory limit of the build, e.g. 2GB (sets DUCKDB_MEMORY_LIMIT; default: the "
+        "environment's, else profiles.yml's 6GB)",
+    )
     args = parser.parse_args()
+    if args.memory_limit:
+        os.environ["DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+    memory_limit = os.environ.get("DUCKDB_MEMORY_LIMIT", "6GB (profiles.yml default)")
 
     raw_dir = args.workdir / "raw"
     generate_seconds = 0.0
@@ -104,6 +113,7 @@ def main() -> int:
     if not args.skip_ml:
         scope += ", warm ML artifacts" if args.keep_artifacts else ", cold ML artifacts"
     print(f"\n== build benchmark: {args.customers:,} customers, seed {args.seed}, {scope} ==")
+    print(f"DuckDB memory limit: {memory_limit}")
     print("raw rows:", ", ".join(f"{table} {rows:,}" for table, rows in raw_rows.items()))
     if generate_seconds:
         print(
