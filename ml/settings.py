@@ -24,6 +24,8 @@ VALUE_TIER_HIGH_SHARE = 0.30
 # The defaults of the segment vars; ml/segments.py takes its defaults from here.
 SEGMENT_MIN_CLUSTERS = 3
 SEGMENT_MAX_CLUSTERS = 8
+# How sentence embeddings are computed: eager torch (any device) or ONNX Runtime (CPU, faster).
+EMBEDDING_BACKENDS = ("torch", "onnxruntime")
 
 
 def _text(value: Any) -> str | None:
@@ -41,6 +43,7 @@ class MLSettings:
 
     device: str | None = None
     embedding_model_path: str | None = None
+    embedding_backend: str = "torch"
     sentiment_strategy: str = "supervised"
     sentiment_model_path: str | None = None
     sentiment_label_map: Mapping[str, str] = field(default_factory=dict)
@@ -67,6 +70,7 @@ class MLSettings:
         return cls(
             device=_text(meta.get("ml_device")),
             embedding_model_path=_text(meta.get("embedding_model_path")),
+            embedding_backend=_backend(meta),
             sentiment_strategy=_text(meta.get("sentiment_strategy")) or "supervised",
             sentiment_model_path=_text(meta.get("sentiment_model_path")),
             sentiment_label_map=_label_map(meta.get("sentiment_label_map")),
@@ -85,6 +89,17 @@ class MLSettings:
             ),
             **_cluster_range(meta),
         )
+
+
+def _backend(meta: Mapping[str, Any]) -> str:
+    """The embedding backend var: torch (default) or onnxruntime (CPU)."""
+    backend = _text(meta.get("embedding_backend")) or "torch"
+    if backend not in EMBEDDING_BACKENDS:
+        raise ValueError(
+            f"the dbt var embedding_backend (or $ML_EMBEDDING_BACKEND) must be one of "
+            f"{', '.join(EMBEDDING_BACKENDS)}, got {backend!r}"
+        )
+    return backend
 
 
 def _positive_days(meta: Mapping[str, Any], name: str, default: int) -> int:

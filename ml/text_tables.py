@@ -24,6 +24,7 @@ import pyarrow as pa
 from ml.artifacts import ArtifactMetadata, ArtifactStore
 from ml.device import DeviceConfig, resolve_device
 from ml.embeddings import EmbeddingCache, embed_texts
+from ml.onnx_encoder import OnnxTextEncoder
 from ml.sentiment import SentimentConfig, classify_texts, fit_sentiment, sentiment_frame
 from ml.settings import MLSettings
 from ml.text_models import TextEncoder, load_sequence_classifier, load_text_encoder
@@ -64,8 +65,11 @@ class TextModels:
         return device
 
     @cached_property
-    def encoder(self) -> TextEncoder:
-        return load_text_encoder(self.settings.embedding_model_path, self.device)
+    def encoder(self) -> TextEncoder | OnnxTextEncoder:
+        encoder = load_text_encoder(self.settings.embedding_model_path, self.device)
+        if self.settings.embedding_backend == "onnxruntime":
+            return OnnxTextEncoder(encoder, self.settings.artifacts_dir)
+        return encoder
 
     @cached_property
     def cache(self) -> EmbeddingCache:
