@@ -100,9 +100,10 @@ dbt-ci: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.build_benchmark --customers $(BENCH_CUSTOMERS) --seed $(SEED)
 
-## bench-embeddings: our embedding throughput next to sentence-transformers, and a warm-cache rerun
+## bench-embeddings: our embedding throughput (torch and onnxruntime) next to sentence-transformers,
+## their agreement, and a warm-cache rerun
 bench-embeddings: $(VENV)/.installed
-	$(BIN)/python -m benchmarks.embedding_benchmark --texts 2000
+	$(BIN)/python -m benchmarks.embedding_benchmark --texts 2000 --backend onnxruntime
 
 ## bench-dashboard: dashboard page load times on the `make dbt-ci` warehouse and on it replicated to
 ## DASHBOARD_BENCH_CUSTOMERS customers, queries and browser side by side
