@@ -24,7 +24,8 @@ VALUE_TIER_HIGH_SHARE = 0.30
 # The defaults of the segment vars; ml/segments.py takes its defaults from here.
 SEGMENT_MIN_CLUSTERS = 3
 SEGMENT_MAX_CLUSTERS = 8
-# How sentence embeddings are computed: eager torch (any device) or ONNX Runtime (CPU, faster).
+# How sentence embeddings are computed: eager torch (the default, any device) or ONNX Runtime
+# (CPU only, faster).
 EMBEDDING_BACKENDS = ("torch", "onnxruntime")
 
 
@@ -43,7 +44,7 @@ class MLSettings:
 
     device: str | None = None
     embedding_model_path: str | None = None
-    embedding_backend: str = "torch"
+    embedding_backend: str = EMBEDDING_BACKENDS[0]
     sentiment_strategy: str = "supervised"
     sentiment_model_path: str | None = None
     sentiment_label_map: Mapping[str, str] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class MLSettings:
 
 def _backend(meta: Mapping[str, Any]) -> str:
     """The embedding backend var: torch (default) or onnxruntime (CPU)."""
-    backend = _text(meta.get("embedding_backend")) or "torch"
+    backend = _text(meta.get("embedding_backend")) or EMBEDDING_BACKENDS[0]
     if backend not in EMBEDDING_BACKENDS:
         raise ValueError(
             f"the dbt var embedding_backend (or $ML_EMBEDDING_BACKEND) must be one of "
