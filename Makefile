@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir .
+# DuckDB's worker threads for every dbt run (profiles.yml reads it; 4 without make).
+DUCKDB_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
+export DUCKDB_THREADS
 
 # Demo data: number of registered customers (everything else scales with it) and random seed.
 DEMO_CUSTOMERS ?= 5000

@@ -70,12 +70,12 @@ def main() -> int:
     parser.add_argument(
         "--memory-limit",
         help="DuckDB memory limit of the build, e.g. 2GB (sets DUCKDB_MEMORY_LIMIT; default: the "
-        "environment's, else profiles.yml's 6GB)",
+        "environment's, else profiles.yml's 60%% of RAM)",
     )
     args = parser.parse_args()
     if args.memory_limit:
         os.environ["DUCKDB_MEMORY_LIMIT"] = args.memory_limit
-    memory_limit = os.environ.get("DUCKDB_MEMORY_LIMIT", "6GB (profiles.yml default)")
+    memory_limit = os.environ.get("DUCKDB_MEMORY_LIMIT") or "60% of RAM (profiles.yml default)"
 
     raw_dir = args.workdir / "raw"
     generate_seconds = 0.0

@@ -5,10 +5,12 @@ so a build on a small machine stays under the limit it is given instead of DuckD
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -43,7 +45,14 @@ def duckdb_settings(tmp_path: Path, spill: Path, **env: str) -> dict[str, str]:
     header, values = (
         [cell.strip() for cell in line.strip("|").split("|")] for line in (lines[0], lines[2])
     )
-    return dict(zip(header, values, strict=True))
+    (concurrency,) = re.findall(r"Concurrency: (\d+) threads", result.stdout)
+    return {**dict(zip(header, values, strict=True)), "dbt_threads": concurrency}
+
+
+def sixty_percent_of_ram() -> str:
+    """How DuckDB reports the default limit on this machine."""
+    with duckdb.connect(config={"memory_limit": "60%"}) as connection:
+        return connection.sql("select current_setting('memory_limit')").fetchall()[0][0]
 
 
 def test_memory_limit_threads_and_spill_directory_come_from_the_environment(
@@ -53,6 +62,7 @@ def test_memory_limit_threads_and_spill_directory_come_from_the_environment(
     shown = duckdb_settings(
         tmp_path,
         spill,
+        DBT_THREADS="3",
         DUCKDB_MEMORY_LIMIT="1GB",
         DUCKDB_THREADS="1",
         DUCKDB_TEMP_DIRECTORY=str(spill),
@@ -61,13 +71,22 @@ def test_memory_limit_threads_and_spill_directory_come_from_the_environment(
         "memory_limit": "953.6 MiB",  # DuckDB reports 1GB (10^9 bytes) in MiB
         "duckdb_threads": "1",
         "spills_there": "True",
+        "dbt_threads": "3",
     }
 
 
-def test_defaults_bound_memory_and_spill_beside_the_warehouse(tmp_path: Path) -> None:
-    shown = duckdb_settings(tmp_path, Path(f"{tmp_path / 'warehouse.duckdb'}.tmp"))
+@pytest.mark.parametrize("empty", [False, True], ids=["unset", "empty"])
+def test_defaults_bound_memory_and_spill_beside_the_warehouse(tmp_path: Path, empty: bool) -> None:
+    """Unset and empty variables (as templated CI environments leave them) mean the defaults."""
+    blank = dict.fromkeys(
+        ["DBT_THREADS", "DUCKDB_MEMORY_LIMIT", "DUCKDB_THREADS", "DUCKDB_TEMP_DIRECTORY"], ""
+    )
+    shown = duckdb_settings(
+        tmp_path, Path(f"{tmp_path / 'warehouse.duckdb'}.tmp"), **(blank if empty else {})
+    )
     assert shown == {
-        "memory_limit": "5.5 GiB",  # 6GB
+        "memory_limit": sixty_percent_of_ram(),
         "duckdb_threads": "4",
         "spills_there": "True",
+        "dbt_threads": "2",
     }
