@@ -42,6 +42,12 @@ def chart(figure: Any) -> None:
     st.plotly_chart(figure, width="stretch")
 
 
+def side_by_side(*figures: Any) -> None:
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+        with column:
+            chart(figure)
+
+
 def overview() -> None:
     st.title("Overview")
     kpis = load("order_kpis", filters()).iloc[0]
@@ -65,11 +71,7 @@ def overview() -> None:
     if monthly.empty:
         st.info("No orders in the selected range.")
         return
-    left, right = st.columns(2)
-    with left:
-        chart(charts.monthly_trend(monthly))
-    with right:
-        chart(charts.new_customers_trend(monthly))
+    side_by_side(charts.monthly_trend(monthly), charts.new_customers_trend(monthly))
     chart(charts.revenue_by_category(load("revenue_by_category", filters())))
     st.caption(
         "Revenue, orders, average order value, new customers and revenue by product category are "
@@ -95,11 +97,7 @@ def funnel() -> None:
     if stages.empty:
         st.info("No sessions in the selected range.")
         return
-    left, right = st.columns(2)
-    with left:
-        chart(charts.funnel(stages))
-    with right:
-        chart(charts.conversion_by_channel_and_device(by_channel))
+    side_by_side(charts.funnel(stages), charts.conversion_by_channel_and_device(by_channel))
     st.caption(
         "From fct_funnel_daily (sessions by day, channel and device); the segment filter does not "
         "apply here, as the funnel is aggregated before customers are known."
@@ -236,11 +234,7 @@ def sentiment() -> None:
     if monthly.empty:
         st.info("No scored reviews in the selected range.")
         return
-    left, right = st.columns(2)
-    with left:
-        chart(charts.sentiment_trend(monthly))
-    with right:
-        chart(charts.sentiment_by_category(categories))
+    side_by_side(charts.sentiment_trend(monthly), charts.sentiment_by_category(categories))
     st.caption(
         "Sentiment (-1 to 1) scored by ml_review_sentiment from each review's text, over the "
         "whole review (no per-aspect scores)."

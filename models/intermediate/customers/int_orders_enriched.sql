@@ -24,7 +24,7 @@ item_totals as (
         order_id,
         count(*) as item_lines,
         sum(quantity) as units,
-        sum(quantity * coalesce(unit_price, 0)) as gross_item_amount,
+        sum({{ order_line_gross_amount() }}) as gross_item_amount,
         sum(discount_amount) as discount_amount
     from order_items
     group by 1

@@ -1,7 +1,7 @@
 {#- One row per order line with its product's category, so revenue can be sliced by category.
-    A line's net_revenue is its gross amount less its discount on revenue orders and 0 on the
-    others, which is how int_orders_enriched sums an order's net_revenue: the lines of an order
-    add up to its revenue to the cent (tested). -#}
+    A line's net_revenue is its gross amount (order_line_gross_amount, as int_orders_enriched
+    sums it) less its discount on revenue orders and 0 on the others: the lines of an order add
+    up to its revenue to the cent (tested). -#}
 with
 
 order_items as (
@@ -32,8 +32,8 @@ priced as (
         coalesce(products.category, 'unknown') as product_category,
         order_items.quantity,
         order_items.unit_price,
-        order_items.quantity * coalesce(order_items.unit_price, 0) as gross_item_amount,
-        coalesce(order_items.discount_amount, 0) as discount_amount,
+        {{ order_line_gross_amount('order_items') }} as gross_item_amount,
+        order_items.discount_amount,
         orders.is_revenue,
         orders.ordered_at
     from order_items
