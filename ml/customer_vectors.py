@@ -20,7 +20,7 @@ EMBEDDED = "embedded"
 NO_ACTIVITY = "no_activity"
 
 
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
@@ -39,7 +39,7 @@ def _weighted_means(
         (pairs["weight"].astype(float).to_numpy(), (rows, columns)),
         shape=(len(customer_index), len(keys)),
     )
-    means = _unit_rows(np.asarray(weights @ vectors, dtype=np.float64))
+    means = unit_rows(np.asarray(weights @ vectors, dtype=np.float64))
     return means, np.diff(weights.indptr)
 
 
@@ -90,7 +90,7 @@ def customer_embedding_table(
             continue
         means, counts[source] = _weighted_means(index, pairs, key, keys, vectors)
         blend += SOURCE_WEIGHTS[source] * means
-    vectors = _unit_rows(blend).astype(np.float32)
+    vectors = unit_rows(blend).astype(np.float32)
     active = np.linalg.norm(vectors, axis=1) > 0 if dimension else np.zeros(len(index), bool)
     version = versions[0] if versions else None
     return pa.table(

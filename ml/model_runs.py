@@ -57,6 +57,16 @@ METRIC_COLUMNS = {
     "btyd_rmse": "btyd_rmse",
     "btyd_spearman": "btyd_spearman",
     "btyd_top_decile_capture": "btyd_top_decile_capture",
+    "recall_at_10": "recall_at_10",
+    "ndcg_at_10": "ndcg_at_10",
+    "hit_rate_at_10": "hit_rate_at_10",
+    "catalogue_coverage": "catalogue_coverage",
+    "popularity_recall_at_10": "popularity_recall_at_10",
+    "popularity_ndcg_at_10": "popularity_ndcg_at_10",
+    "recall_at_10_to_popularity": "recall_at_10_to_popularity",
+    "median_mase": "median_mase",
+    "seasonal_naive_median_mase": "seasonal_naive_median_mase",
+    "interval_coverage_80": "interval_coverage_80",
 }
 
 

@@ -24,6 +24,12 @@ VALUE_TIER_HIGH_SHARE = 0.30
 # The defaults of the segment vars; ml/segments.py takes its defaults from here.
 SEGMENT_MIN_CLUSTERS = 3
 SEGMENT_MAX_CLUSTERS = 8
+# The defaults of the recommendation and demand vars; ml/recommend and ml/forecast take their
+# defaults from here.
+RECOMMENDATION_COUNT = 20
+RECOMMENDATION_HOLDOUT_DAYS = 30
+PRODUCT_ACTIVE_DAYS = 180
+DEMAND_FORECAST_WEEKS = 8
 # How sentence embeddings are computed: eager torch (the default, any device) or ONNX Runtime
 # (CPU only, faster).
 EMBEDDING_BACKENDS = ("torch", "onnxruntime")
@@ -57,6 +63,10 @@ class MLSettings:
     value_horizon_days: int = VALUE_HORIZON_DAYS
     value_tier_top_share: float = VALUE_TIER_TOP_SHARE
     value_tier_high_share: float = VALUE_TIER_HIGH_SHARE
+    recommendation_count: int = RECOMMENDATION_COUNT
+    recommendation_holdout_days: int = RECOMMENDATION_HOLDOUT_DAYS
+    product_active_days: int = PRODUCT_ACTIVE_DAYS
+    demand_forecast_weeks: int = DEMAND_FORECAST_WEEKS
 
     def __post_init__(self) -> None:
         if self.value_tier_top_share + self.value_tier_high_share > 1.0:
@@ -88,6 +98,14 @@ class MLSettings:
             value_tier_high_share=_probability(
                 meta, "value_tier_high_share", VALUE_TIER_HIGH_SHARE
             ),
+            recommendation_count=_positive_days(meta, "recommendation_count", RECOMMENDATION_COUNT),
+            recommendation_holdout_days=_positive_days(
+                meta, "recommendation_holdout_days", RECOMMENDATION_HOLDOUT_DAYS
+            ),
+            product_active_days=_positive_days(meta, "product_active_days", PRODUCT_ACTIVE_DAYS),
+            demand_forecast_weeks=_positive_days(
+                meta, "demand_forecast_weeks", DEMAND_FORECAST_WEEKS
+            ),
             **_cluster_range(meta),
         )
 
@@ -104,7 +122,7 @@ def _backend(meta: Mapping[str, Any]) -> str:
 
 
 def _positive_days(meta: Mapping[str, Any], name: str, default: int) -> int:
-    """A horizon var: a positive whole number of days."""
+    """A horizon or count var: a positive whole number (of days, or of products)."""
     value = meta.get(name)
     text = _text(value)
     if text is None:

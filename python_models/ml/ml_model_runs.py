@@ -15,6 +15,8 @@ def model(dbt, session):
         dbt.ref("ml_review_sentiment"),
         dbt.ref("ml_ticket_sentiment"),
         dbt.ref("ml_customer_segments"),
+        dbt.ref("ml_recommendations"),
+        dbt.ref("ml_demand_forecast"),
     ]
     versions = []
     for relation in used:

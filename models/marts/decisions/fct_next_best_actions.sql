@@ -23,6 +23,25 @@ reference_dates as (
 
 ),
 
+recommendations as (
+
+    select * from {{ ref('ml_recommendations') }}
+
+),
+
+product_lists as (
+
+    {#- The top of each customer's ml_recommendations list, best first, for the actions that
+        feature products. -#}
+    select
+        customer_id,
+        list(product_id order by recommendation_rank) as recommended_product_ids
+    from recommendations
+    where product_id is not null and recommendation_rank <= {{ var('action_product_count') }}
+    group by customer_id
+
+),
+
 customer_conditions as (
 
     select
@@ -115,8 +134,8 @@ final as (
         checked.action,
         checked.channel,
         checked.reason,
-        -- No recommendations model exists yet: no product ids are made up, the list stays null.
-        cast(null as varchar) as recommended_product_ids,
+        case when checked.needs_products then product_lists.recommended_product_ids end
+            as recommended_product_ids,
         checked.rank_by,
         checked.lifecycle_stage,
         checked.risk_tier,
@@ -132,6 +151,8 @@ final as (
         reference_dates.as_of_at
     from checked
     cross join reference_dates
+    left join product_lists
+        on checked.customer_id = product_lists.customer_id
     where checked.unmapped_check is null
 
 )

@@ -1,0 +1,157 @@
+"""Blending recommenders and taking each customer's top k, a chunk of customers at a time.
+
+Memory is bounded by the chunk: a chunk of customers x every product, once per recommender, is
+the largest array alive, so a million customers score in the same memory as a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ml.recommend.recommenders import Recommender
+
+LOG = logging.getLogger("ml.recommend")
+
+# Rows per chunk are sized so that one recommender's chunk of scores is about this many floats.
+CHUNK_CELLS = 16_000_000
+
+
+@dataclass(frozen=True)
+class Blend:
+    """Weights of the recommenders whose standardised scores are summed."""
+
+    weights: Mapping[str, float]
+
+    @property
+    def name(self) -> str:
+        return "+".join(
+            name if weight == 1 else f"{weight:g}*{name}" for name, weight in self.weights.items()
+        )
+
+
+def chunk_rows(n_products: int, components: int = 1) -> int:
+    """Customers per chunk for `components` score matrices of `n_products` columns."""
+    return max(1, CHUNK_CELLS // max(1, n_products * components))
+
+
+def standardise(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Each row's scores as z-scores over the eligible products (0 where a row is constant), so
+    recommenders on different scales weigh in by their blend weights only."""
+    candidates = scores[:, eligible]
+    mean = candidates.mean(axis=1, keepdims=True) if candidates.size else 0.0
+    spread = candidates.std(axis=1, keepdims=True) if candidates.size else 1.0
+    spread = np.where(spread > 0, spread, np.inf)
+    return ((scores - mean) / spread).astype(np.float32)
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and scores of each row's k best finite scores, best first; ties go to the
+    lower index. Rows with fewer than k finite scores are padded with index -1."""
+    k = min(k, scores.shape[1])
+    if k == 0:
+        empty = np.zeros((scores.shape[0], 0))
+        return empty.astype(np.int64), empty.astype(np.float32)
+    best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scores, best, axis=1)
+    order = np.lexsort((best, -values), axis=1)
+    best = np.take_along_axis(best, order, axis=1)
+    values = np.take_along_axis(values, order, axis=1)
+    best[~np.isfinite(values)] = -1
+    return best, values
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Each row's top k: product columns (-1 = none), blended scores and the index, into the
+    scorer's `reasons`, of the recommender that contributed most to each product."""
+
+    products: np.ndarray
+    scores: np.ndarray
+    reasons: np.ndarray
+
+
+class BlendScorer:
+    """Scores customers with a blend, masks what may not be shown, and ranks.
+
+    Customers without any history get `fallback(rows)` (a popularity list) instead, with the
+    fallback's own reason: a personalised recommender has nothing to go on for them.
+    """
+
+    def __init__(
+        self,
+        components: Mapping[str, Recommender],
+        blend: Blend,
+        eligible: np.ndarray,
+        excluded: sparse.csr_matrix,
+        has_history: np.ndarray,
+        fallback: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+        fallback_reasons: list[str],
+    ) -> None:
+        self.components = {name: components[name] for name in blend.weights}
+        self.blend = blend
+        self.eligible = eligible
+        self.excluded = excluded
+        self.has_history = has_history
+        self.fallback = fallback
+        self.reasons = [component.reason for component in self.components.values()]
+        self.fallback_offset = len(self.reasons)
+        self.reasons += fallback_reasons
+
+    def score(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Blended scores (-inf where not allowed) and reason indices for the customer rows."""
+        n_products = len(self.eligible)
+        total = np.zeros((len(rows), n_products), dtype=np.float32)
+        strongest = np.full((len(rows), n_products), -np.inf, dtype=np.float32)
+        reasons = np.zeros((len(rows), n_products), dtype=np.int16)
+        for position, (name, component) in enumerate(self.components.items()):
+            contribution = self.blend.weights[name] * standardise(
+                component.score(rows), self.eligible
+            )
+            total += contribution
+            stronger = contribution > strongest
+            reasons[stronger] = position
+            np.maximum(strongest, contribution, out=strongest)
+        cold = ~self.has_history[rows]
+        if cold.any():
+            fallback_scores, fallback_reasons = self.fallback(rows[cold])
+            total[cold] = fallback_scores
+            reasons[cold] = (self.fallback_offset + fallback_reasons)[:, None]
+        total[:, ~self.eligible] = -np.inf
+        blocked = self.excluded[rows]
+        total[blocked.nonzero()] = -np.inf
+        return total, reasons
+
+    def rank(self, rows: np.ndarray, k: int, chunk: int | None = None) -> Ranked:
+        """Top k of every row in `rows`, `chunk` customers at a time, with progress in the log."""
+        chunk = chunk or chunk_rows(len(self.eligible), len(self.components) + 2)
+        products, scores, reasons = [], [], []
+        started = time.perf_counter()
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            blended, reason_matrix = self.score(part)
+            best, values = top_k(blended, k)
+            products.append(best)
+            scores.append(values)
+            reasons.append(np.take_along_axis(reason_matrix, np.maximum(best, 0), axis=1))
+            done = start + len(part)
+            if len(rows) > chunk:
+                elapsed = time.perf_counter() - started
+                LOG.info(
+                    "recommendations: scored %d of %d customers (%.0f customers/s, %.3g "
+                    "customer-products/s)",
+                    done,
+                    len(rows),
+                    done / elapsed,
+                    done * len(self.eligible) / elapsed,
+                )
+        width = min(k, len(self.eligible))
+        if not products:
+            empty = np.zeros((0, width))
+            return Ranked(empty.astype(np.int64), empty.astype(np.float32), empty.astype(np.int16))
+        return Ranked(np.vstack(products), np.vstack(scores), np.vstack(reasons))
