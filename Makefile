@@ -25,7 +25,7 @@ MODEL_FILES := dbt_project.yml profiles.yml $(shell find models macros seeds tes
 GENERATOR_FILES := $(shell find rawdata -name '*.py' 2>/dev/null)
 ML_FILES := $(shell find ml -name '*.py' 2>/dev/null)
 
-.PHONY: install data build docs dashboard test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings bench-dashboard ml-report lock clean
+.PHONY: install data build docs dashboard test quick lint pytest unit-test quick-build dbt-ci bench bench-embeddings bench-recommendations bench-dashboard ml-report lock clean
 
 ## install: virtual environment with the pinned requirements and this project's packages
 install: $(VENV)/.installed
@@ -102,6 +102,10 @@ dbt-ci: $(VENV)/.installed
 ## bench: generate BENCH_CUSTOMERS customers, build, print rows/s, time per layer and peak memory
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.build_benchmark --customers $(BENCH_CUSTOMERS) --seed $(SEED)
+
+## bench-recommendations: rank 1,000,000 customers x 50,000 products in chunks; throughput, peak memory
+bench-recommendations: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.recommend_benchmark --customers 1000000 --products 50000
 
 ## bench-embeddings: our embedding throughput (torch and onnxruntime) next to sentence-transformers,
 ## their agreement, and a warm-cache rerun

@@ -1,8 +1,9 @@
 """Rolling-origin backtests: forecast from past weeks as if they were the last ones known.
 
-Origins sit ORIGIN_SPACING_WEEKS apart, the latest `horizon` weeks before the end of the series.
-The older half of the origins chooses each series' model (lowest mean MASE); the newer half
-reports it beside seasonal-naive, so the figures reported are not the ones the choice was made on.
+Origins sit `horizon` weeks apart, the latest `horizon` weeks before the end of the series, so no
+week is forecast from two origins. The older half of the origins chooses each series' model
+(lowest mean MASE); the newer half reports it beside seasonal-naive, on weeks the choice never
+saw.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from ml.forecast.models import (
 )
 
 ORIGINS = 6
-ORIGIN_SPACING_WEEKS = 4
 # No backtest origin with fewer weeks of history than this.
 MIN_TRAINING_WEEKS = 26
 
@@ -38,25 +38,27 @@ def mase(actual: np.ndarray, predicted: np.ndarray, history: pd.Series) -> float
     return float(np.mean(np.abs(actual - predicted)) / scale)
 
 
-def coverage(actual: np.ndarray, forecast: Forecast) -> float:
-    """Share of actual weeks inside the prediction interval."""
-    return float(np.mean((actual >= forecast.lower) & (actual <= forecast.upper)))
+def covered(actual: np.ndarray, forecast: Forecast) -> float:
+    """Number of actual weeks inside the prediction interval."""
+    return float(np.sum((actual >= forecast.lower) & (actual <= forecast.upper)))
 
 
 def origins(length: int, horizon: int) -> list[int]:
-    """Training lengths of the backtest origins, oldest first (each leaves `horizon` weeks)."""
+    """Training lengths of the backtest origins, oldest first, `horizon` weeks apart."""
     latest = length - horizon
-    candidates = [latest - ORIGIN_SPACING_WEEKS * step for step in range(ORIGINS - 1, -1, -1)]
+    candidates = [latest - horizon * step for step in range(ORIGINS - 1, -1, -1)]
     return [origin for origin in candidates if origin >= MIN_TRAINING_WEEKS]
 
 
 @dataclass
 class SeriesBacktest:
-    """Per model, the MASE and coverage at each origin (None where the model failed)."""
+    """Per model, the MASE and the weeks inside the interval at each origin (None where the
+    model failed)."""
 
     origins: list[int]
+    horizon: int
     mase: dict[str, list[float | None]] = field(default_factory=dict)
-    coverage: dict[str, list[float | None]] = field(default_factory=dict)
+    covered: dict[str, list[float | None]] = field(default_factory=dict)
 
     @property
     def split(self) -> int:
@@ -81,10 +83,13 @@ class SeriesBacktest:
         return best
 
     def report(self, name: str) -> dict[str, float]:
-        """Mean MASE and coverage of `name` on the reporting origins."""
+        """Mean MASE of `name` on the reporting origins, and the weeks forecast and covered."""
+        inside = self.covered[name][self.split :]
+        failed = any(value is None for value in inside)
         return {
             "mase": self._mean(name, self.mase, report=True),
-            "coverage_80": self._mean(name, self.coverage, report=True),
+            "weeks": 0.0 if failed else float(len(inside) * self.horizon),
+            "covered_weeks": 0.0 if failed else float(sum(inside)),
         }
 
 
@@ -98,17 +103,17 @@ def backtest(
     points = origins(len(history), horizon)
     if len(points) < 2:
         return None
-    result = SeriesBacktest(points)
+    result = SeriesBacktest(points, horizon)
     for forecaster in forecasters:
-        result.mase[forecaster.name], result.coverage[forecaster.name] = [], []
+        result.mase[forecaster.name], result.covered[forecaster.name] = [], []
         for origin in points:
             train = history.iloc[:origin]
             actual = history.iloc[origin : origin + horizon].to_numpy(dtype=float)
             forecast = run_forecaster(forecaster, train, horizon, regressors)
             if forecast is None:
                 result.mase[forecaster.name].append(None)
-                result.coverage[forecaster.name].append(None)
+                result.covered[forecaster.name].append(None)
                 continue
             result.mase[forecaster.name].append(mase(actual, forecast.point, train))
-            result.coverage[forecaster.name].append(coverage(actual, forecast))
+            result.covered[forecaster.name].append(covered(actual, forecast))
     return result

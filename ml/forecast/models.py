@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 # 80% prediction intervals.
 INTERVAL_ALPHA = 0.2
@@ -87,8 +88,9 @@ class Ets:
 
 
 class Theta:
-    """The theta method (statsmodels ThetaModel), deseasonalised additively once two years of
-    weeks are known."""
+    """The theta method (statsmodels ThetaModel) on the series as it is: deseasonalising needs two
+    full years at every backtest origin, which few shops' histories give, and a model deployed
+    with a seasonal step its backtest never had would be judged on a different model."""
 
     name = "theta"
 
@@ -98,7 +100,7 @@ class Theta:
         fitted = ThetaModel(
             history,
             period=SEASON_WEEKS,
-            deseasonalize=len(history) >= 2 * SEASON_WEEKS,
+            deseasonalize=False,
             method="additive",
             use_test=False,
         ).fit()
@@ -108,30 +110,32 @@ class Theta:
 
 
 class HarmonicRegression:
-    """Regression on yearly Fourier terms and the demand_calendar events with AR(1) errors
-    (statsmodels SARIMAX): yearly seasonality and holiday peaks from a single year of history."""
+    """Least squares on a linear trend, yearly Fourier terms and the demand_calendar events
+    (statsmodels OLS), with its prediction interval: yearly seasonality and holiday peaks from a
+    single year of history. OLS rather than regression with ARMA errors: as accurate on the demo
+    backtest and a hundred times faster, which matters with a series per category."""
 
     name = "harmonic_regression"
 
     def forecast(self, history: pd.Series, horizon: int, regressors: pd.DataFrame) -> Forecast:
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
+        import statsmodels.api as sm
 
         weeks = history.index.append(
             pd.date_range(history.index[-1], periods=horizon + 1, freq="W-MON")[1:]
         )
         design = _design(weeks, regressors)
+        design.insert(0, "trend", np.arange(len(weeks), dtype=float) / SEASON_WEEKS)
         past, future = design.iloc[: len(history)], design.iloc[len(history) :]
         # Regressors that never vary in the history cannot be estimated.
         varying = past.columns[past.std() > 0]
-        model = SARIMAX(history, exog=past[varying], order=(1, 0, 0), trend="c")
-        fitted = model.fit(disp=False, maxiter=200)
-        frame = fitted.get_forecast(horizon, exog=future[varying]).summary_frame(
-            alpha=INTERVAL_ALPHA
-        )
+        fitted = sm.OLS(history.to_numpy(dtype=float), sm.add_constant(past[varying])).fit()
+        frame = fitted.get_prediction(
+            sm.add_constant(future[varying], has_constant="add")
+        ).summary_frame(alpha=INTERVAL_ALPHA)
         return Forecast(
             frame["mean"].to_numpy(),
-            frame["mean_ci_lower"].to_numpy(),
-            frame["mean_ci_upper"].to_numpy(),
+            frame["obs_ci_lower"].to_numpy(),
+            frame["obs_ci_upper"].to_numpy(),
         )
 
 
@@ -160,7 +164,8 @@ def run_forecaster(
     in the published table; lower <= point <= upper always holds.
     """
     try:
-        with warnings.catch_warnings():
+        # Tiny problems: a BLAS thread pool costs more than it saves, a hundredfold under load.
+        with warnings.catch_warnings(), threadpool_limits(1):
             # Convergence and frequency notes of statsmodels fits; the backtest judges results.
             warnings.simplefilter("ignore")
             result = forecaster.forecast(history, horizon, regressors)

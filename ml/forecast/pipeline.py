@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.artifacts import ArtifactMetadata, ArtifactStore, frame_hash, model_version
-from ml.forecast.backtest import MIN_TRAINING_WEEKS, ORIGIN_SPACING_WEEKS, ORIGINS, backtest
+from ml.forecast.backtest import MIN_TRAINING_WEEKS, ORIGINS, backtest
 from ml.forecast.models import BASELINE, FORECASTERS, INTERVAL_ALPHA, run_forecaster
 from ml.forecast.series import Series, calendar_regressors, weekly_series
 
@@ -50,6 +50,10 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
 
+def _share(report: dict[str, float]) -> float | None:
+    return report["covered_weeks"] / report["weeks"] if report["weeks"] else None
+
+
 def _median(values: list[float | None]) -> float | None:
     finite = [value for value in values if value is not None]
     return float(np.median(finite)) if finite else None
@@ -71,9 +75,13 @@ def _backtest_all(
                 "model": chosen,
                 "status": FORECAST,
                 "mase": _finite(report["mase"]),
-                "coverage_80": _finite(report["coverage_80"]),
+                "coverage_80": _share(report),
+                "weeks": report["weeks"],
+                "covered_weeks": report["covered_weeks"],
                 "seasonal_naive_mase": _finite(baseline["mase"]),
-                "seasonal_naive_coverage_80": _finite(baseline["coverage_80"]),
+                "seasonal_naive_coverage_80": _share(baseline),
+                "seasonal_naive_weeks": baseline["weeks"],
+                "seasonal_naive_covered_weeks": baseline["covered_weeks"],
             }
         elapsed = time.perf_counter() - started
         LOG.info(
@@ -87,15 +95,19 @@ def _backtest_all(
     return results
 
 
+def _pooled(scored: list[dict[str, object]], prefix: str) -> float | None:
+    weeks = sum(result[f"{prefix}weeks"] for result in scored)
+    return sum(result[f"{prefix}covered_weeks"] for result in scored) / weeks if weeks else None
+
+
 def _summary(results: dict[str, dict[str, object]]) -> dict[str, object]:
     scored = [result for result in results.values() if result["status"] == FORECAST]
     return {
         "median_mase": _median([result["mase"] for result in scored]),
         "seasonal_naive_median_mase": _median([result["seasonal_naive_mase"] for result in scored]),
-        "interval_coverage_80": _median([result["coverage_80"] for result in scored]),
-        "seasonal_naive_interval_coverage_80": _median(
-            [result["seasonal_naive_coverage_80"] for result in scored]
-        ),
+        # Pooled over every backtest week of every series, not a median of per-series shares.
+        "interval_coverage_80": _pooled(scored, ""),
+        "seasonal_naive_interval_coverage_80": _pooled(scored, "seasonal_naive_"),
         "series_backtested": len(scored),
         "series_short_history": len(results) - len(scored),
         "models_chosen": pd.Series([result["model"] for result in results.values()])
@@ -125,7 +137,7 @@ def demand_forecast_table(
         "horizon_weeks": horizon,
         "models": [forecaster.name for forecaster in FORECASTERS],
         "origins": ORIGINS,
-        "origin_spacing_weeks": ORIGIN_SPACING_WEEKS,
+        "origin_spacing_weeks": horizon,
         "min_training_weeks": MIN_TRAINING_WEEKS,
         "interval": 1 - INTERVAL_ALPHA,
     }
@@ -175,6 +187,12 @@ def demand_forecast_table(
         if forecast is None:  # fitted in the backtest but not on the full history: the baseline
             name = BASELINE.name
             forecast = run_forecaster(BASELINE, item.units, horizon, regressors)
+            result = {
+                "status": result["status"],
+                "mase": result.get("seasonal_naive_mase"),
+                "coverage_80": result.get("seasonal_naive_coverage_80"),
+                "seasonal_naive_mase": result.get("seasonal_naive_mase"),
+            }
         end = item.units.index[-1]
         for step in range(horizon):
             week = end + pd.Timedelta(weeks=step + 1)

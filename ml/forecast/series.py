@@ -24,8 +24,8 @@ class Series:
 
 def weekly_series(daily: pd.DataFrame, as_of_date: pd.Timestamp) -> list[Series]:
     """Sum fct_demand_daily rows (series_id, series_level, category, product_id, demand_date,
-    units) into weeks, keeping complete weeks only: a week the as-of date cuts short would read as
-    a drop in demand."""
+    units) into weeks, keeping complete weeks only: a week the as-of date cuts short, or one a
+    series starts in the middle of, would read as a drop in demand."""
     frame = daily.assign(demand_date=pd.to_datetime(daily["demand_date"]))
     frame["week_start"] = frame["demand_date"] - pd.to_timedelta(
         frame["demand_date"].dt.day_of_week, unit="D"
@@ -35,6 +35,13 @@ def weekly_series(daily: pd.DataFrame, as_of_date: pd.Timestamp) -> list[Series]
     result = []
     for series_id, rows in frame.groupby("series_id", sort=True):
         first = rows.iloc[0]
+        # A series' first week is kept only when the series covers all of it (from Monday).
+        first_full = rows["demand_date"].min() + pd.Timedelta(
+            days=(7 - rows["demand_date"].min().weekday()) % 7
+        )
+        rows = rows[rows["week_start"] >= first_full]
+        if rows.empty:
+            continue
         weekly = rows.groupby("week_start")["units"].sum().astype(float)
         index = pd.date_range(weekly.index.min(), weekly.index.max(), freq="W-MON")
         result.append(

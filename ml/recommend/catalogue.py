@@ -29,7 +29,12 @@ class Catalogue:
     @classmethod
     def build(cls, availability: pd.DataFrame) -> Catalogue:
         """From int_product_availability (product_id, price, created_at, is_repeat_purchase)."""
-        frame = availability.drop_duplicates("product_id").reset_index(drop=True)
+        # Sorted, so that the matrices (and ties between products) do not depend on row order.
+        frame = (
+            availability.drop_duplicates("product_id")
+            .sort_values("product_id")
+            .reset_index(drop=True)
+        )
         return cls(
             products=pd.Index(frame["product_id"].to_numpy()),
             price=frame["price"].to_numpy(dtype=float, na_value=np.nan),

@@ -24,6 +24,7 @@ from ml.recommend.recommenders import (
     PERSONALISED,
     PopularityRecommender,
     Recommender,
+    SegmentPopularity,
     TrainingState,
 )
 from ml.recommend.scoring import Blend, BlendScorer
@@ -50,11 +51,14 @@ def candidate_blends() -> list[Blend]:
 
 
 def ranking_metrics(
-    products: np.ndarray, truth: sparse.csr_matrix, n_eligible: int
+    products: np.ndarray, truth: sparse.csr_matrix, n_eligible: int, k: int = EVALUATION_K
 ) -> dict[str, float]:
     """recall@k, NDCG@k and hit rate@k over the rows of `truth` (each with at least one relevant
-    product) and the share of eligible products recommended to anyone (catalogue coverage)."""
-    k = products.shape[1]
+    product) and the share of eligible products recommended to anyone (catalogue coverage).
+    `products` may be narrower than k (a catalogue of fewer products): padded with -1."""
+    products = np.pad(
+        products[:, :k], ((0, 0), (0, k - min(k, products.shape[1]))), constant_values=-1
+    )
     rows = np.repeat(np.arange(products.shape[0]), k)
     hits = np.asarray(truth[rows, np.maximum(products.ravel(), 0)]).reshape(products.shape)
     hits = (hits > 0) & (products >= 0)
@@ -109,17 +113,16 @@ class Holdout:
         has_history = past.weights().getnnz(axis=1) > 0
         return cls(name, cutoff, end, state, eligible, excluded, has_history, rows, truth[rows])
 
-    def evaluate(self, blends: list[Blend]) -> dict[str, dict[str, float]]:
-        """Metrics of each blend; every recommender is fitted once, on the past only."""
+    def evaluate(
+        self, blends: list[Blend], cold_start: SegmentPopularity
+    ) -> dict[str, dict[str, float]]:
+        """Metrics of each blend; every recommender, and the cold-start lists customers without
+        history get, are fitted once, on the past only."""
         components: dict[str, Recommender] = {"popularity": PopularityRecommender()}
         components.update({recommender.name: recommender() for recommender in PERSONALISED})
         for component in components.values():
             component.fit(self.state)
-        popularity = components["popularity"]
-
-        def fallback(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return popularity.score(rows), np.zeros(len(rows), dtype=np.int16)
-
+        cold_start.fit(self.state)
         results = {}
         for blend in blends:
             scorer = BlendScorer(
@@ -128,8 +131,8 @@ class Holdout:
                 self.eligible,
                 self.excluded,
                 self.has_history,
-                fallback,
-                [popularity.reason],
+                cold_start,
+                cold_start.REASONS,
             )
             ranked = scorer.rank(self.rows, EVALUATION_K)
             results[blend.name] = ranking_metrics(
@@ -164,15 +167,16 @@ def evaluate_offline(
     product_vectors: np.ndarray,
     device: DeviceConfig,
     as_of: pd.Timestamp,
-    holdout_days: int,
+    span: pd.Timedelta,
     active_days: int,
+    cold_start: SegmentPopularity,
 ) -> Evaluation:
-    """Pick the blend on the validation window, report it and the rest on the test window.
+    """Pick the blend on the validation window, report it and the rest on the test window; each
+    window is `span` long, the test one ending at `as_of`.
 
     With nobody to evaluate in a window (too little history) every personalised recommender is
     blended and the metrics say why nothing was measured.
     """
-    span = pd.Timedelta(days=holdout_days)
     holdouts = {
         name: Holdout.build(
             name, interactions, catalogue, product_vectors, device, end - span, end, active_days
@@ -184,17 +188,17 @@ def evaluate_offline(
     if empty:
         reason = (
             f"no customer bought a recommendable product in the {' and '.join(empty)} window "
-            f"(the {holdout_days} days of the recommendation_holdout_days var); nothing measured"
+            f"({span} before the as-of time; the recommendation_holdout_days var); nothing measured"
         )
         LOG.warning("recommendations: %s", reason)
         return Evaluation(default, {"evaluation_skipped": reason, "blend": default.name})
     candidates = candidate_blends()
-    validation = holdouts["validation"].evaluate([POPULARITY, *candidates])
+    validation = holdouts["validation"].evaluate([POPULARITY, *candidates], cold_start)
     key = f"ndcg_at_{EVALUATION_K}"
     best = max(candidates, key=lambda blend: validation[blend.name][key])
     singles = [Blend({recommender.name: 1.0}) for recommender in PERSONALISED]
     test = holdouts["test"].evaluate(
-        [POPULARITY, *singles, *([best] if best not in singles else [])]
+        [POPULARITY, *singles, *([best] if best not in singles else [])], cold_start
     )
     chosen, baseline = test[best.name], test[POPULARITY.name]
     metrics: dict[str, object] = {

@@ -4,7 +4,6 @@ blend on everything known at the as-of time, and rank products for every custome
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +22,7 @@ from ml.recommend.recommenders import (
     PERSONALISED,
     PopularityRecommender,
     Recommender,
+    SegmentPopularity,
     TrainingState,
 )
 from ml.recommend.scoring import Blend, BlendScorer, Ranked
@@ -34,7 +34,6 @@ TASK = "recommendations"
 PERSONALISED_STATUS = "personalised"
 COLD_START = "cold_start"
 NO_PRODUCTS = "no_eligible_products"
-SEGMENT_REASON = "popular in their segment"
 
 SCHEMA = pa.schema(
     [
@@ -61,7 +60,7 @@ class RecommendationInputs:
     interactions: pd.DataFrame  # int_product_interactions
     availability: pd.DataFrame  # int_product_availability
     product_embeddings: pd.DataFrame  # product_id, embedding, model_version (embedded rows)
-    segments: pd.DataFrame  # customer_id, segment_name
+    groups: pd.DataFrame  # customer_id, country: the cold-start group, known from sign-up
     as_of: pd.Timestamp
 
 
@@ -83,6 +82,7 @@ def _training_hash(
     frame = interactions.frame[
         ["customer_id", "product_id", "interaction_type", "quantity", "interacted_at"]
     ].sort_values(["customer_id", "product_id", "interacted_at", "interaction_type"])
+    frame = frame.reset_index(drop=True)
     products = pd.DataFrame(
         {
             "product_id": catalogue.products,
@@ -97,47 +97,20 @@ def _training_hash(
     )
 
 
-def _segment_fallback(
-    interactions: Interactions, segments: pd.DataFrame, as_of: pd.Timestamp
-) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], list[str]]:
-    """Cold-start lists: popularity among the customer's segment, else in the whole shop."""
-    shop = interactions.popularity(as_of)
-    segment_of = (
-        segments.drop_duplicates("customer_id")
-        .set_index("customer_id")["segment_name"]
-        .reindex(interactions.customers)
-        .to_numpy()
-    )
-    by_segment = {}
-    for name in pd.unique(segment_of[pd.notna(segment_of)]):
-        members = np.flatnonzero(segment_of == name)
-        popularity = interactions.popularity(as_of, members)
-        if popularity.max(initial=0) >= 1:  # at least one buyer in the segment recently
-            by_segment[name] = popularity
-
-    def fallback(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.empty((len(rows), len(shop)), dtype=np.float32)
-        reasons = np.ones(len(rows), dtype=np.int16)
-        for position, row in enumerate(rows):
-            segment = segment_of[row]
-            if segment in by_segment:
-                scores[position] = by_segment[segment]
-                reasons[position] = 0
-            else:
-                scores[position] = shop
-        return scores, reasons
-
-    return fallback, [SEGMENT_REASON, PopularityRecommender.reason]
-
-
 def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) -> pa.Table:
     """Top `recommendation_count` products per customer, with the model run stored."""
-    customers = pd.Index(inputs.customers.drop_duplicates().to_numpy())
+    customers = pd.Index(np.sort(inputs.customers.drop_duplicates().to_numpy()))
     catalogue = Catalogue.build(inputs.availability)
     interactions = Interactions.build(inputs.interactions, customers, catalogue.products)
     vectors = product_matrix(catalogue.products, inputs.product_embeddings)
     device = resolve_device(settings.device)
     as_of = pd.Timestamp(inputs.as_of)
+    group_of = (
+        inputs.groups.drop_duplicates("customer_id")
+        .set_index("customer_id")["country"]
+        .reindex(customers)
+        .to_numpy(dtype=object)
+    )
     params = {
         "interaction_weights": INTERACTION_WEIGHTS,
         "popularity_window_days": POPULARITY_WINDOW_DAYS,
@@ -167,8 +140,9 @@ def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) ->
             vectors,
             device,
             as_of,
-            settings.recommendation_holdout_days,
+            pd.Timedelta(days=settings.recommendation_holdout_days),
             settings.product_active_days,
+            SegmentPopularity(group_of),
         )
         times = interactions.frame["interacted_at"]
         metadata = ArtifactMetadata(
@@ -194,15 +168,16 @@ def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) ->
     for component in components.values():
         component.fit(state)
     has_history = interactions.weights().getnnz(axis=1) > 0
-    fallback, fallback_reasons = _segment_fallback(interactions, inputs.segments, as_of)
+    cold_start = SegmentPopularity(group_of)
+    cold_start.fit(state)
     scorer = BlendScorer(
         components,
         blend,
         catalogue.active(interactions, as_of, settings.product_active_days),
         catalogue.excluded(interactions.purchases()),
         has_history,
-        fallback,
-        fallback_reasons,
+        cold_start,
+        cold_start.REASONS,
     )
     ranked = scorer.rank(np.arange(len(customers)), settings.recommendation_count)
     return _table(

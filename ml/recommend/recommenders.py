@@ -91,6 +91,39 @@ class PopularityRecommender:
         return np.broadcast_to(self.popularity, (len(rows), len(self.popularity))).copy()
 
 
+class SegmentPopularity:
+    """Cold-start lists: the products most bought recently by customers of the same group, a
+    group known from sign-up (the customer's country), else the shop's popularity. Called with
+    customer rows, it returns their scores and the index of the reason in REASONS."""
+
+    REASONS = ["popular with customers in their country", PopularityRecommender.reason]
+
+    def __init__(self, group_of: np.ndarray) -> None:
+        self.group_of = group_of  # one group label per customer row; None where unknown
+
+    def fit(self, state: TrainingState) -> None:
+        self.shop = state.interactions.popularity(state.at)
+        self.by_group = {}
+        known = pd.notna(self.group_of)
+        for group in pd.unique(self.group_of[known]):
+            members = np.flatnonzero(known & (self.group_of == group))
+            popularity = state.interactions.popularity(state.at, members)
+            if popularity.max(initial=0) >= 1:  # at least one recent buyer in the group
+                self.by_group[group] = popularity
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.empty((len(rows), len(self.shop)), dtype=np.float32)
+        reasons = np.ones(len(rows), dtype=np.int16)
+        for position, row in enumerate(rows):
+            popularity = self.by_group.get(self.group_of[row])
+            if popularity is None:
+                scores[position] = self.shop
+            else:
+                scores[position] = popularity
+                reasons[position] = 0
+        return scores, reasons
+
+
 class ContentRecommender:
     """Products whose text embedding is nearest to the customer's profile: the mean embedding of
     what they bought and viewed, weighted as ml_customer_embeddings weights them."""
@@ -178,6 +211,7 @@ class RecentInterestRecommender:
 
     def fit(self, state: TrainingState) -> None:
         frame = state.interactions.frame
+        frame = frame[frame["interaction_type"].isin(("view", "cart"))]
         age_days = (state.at - frame["interacted_at"]).dt.total_seconds().to_numpy() / 86_400
         weights = frame["interaction_type"].map(INTERACTION_WEIGHTS).to_numpy(dtype=np.float64)
         decayed = weights * np.exp2(-np.maximum(age_days, 0) / RECENT_HALF_LIFE_DAYS)

@@ -1,7 +1,8 @@
 """Blending recommenders and taking each customer's top k, a chunk of customers at a time.
 
-Memory is bounded by the chunk: a chunk of customers x every product, once per recommender, is
-the largest array alive, so a million customers score in the same memory as a thousand.
+The score arrays are bounded by the chunk: a chunk of customers x every product, a few times over,
+is the largest array alive whatever the number of customers. What grows with the customers is
+only their own rows: interaction matrices, ALS factors, content profiles and the top-k result.
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ def chunk_rows(n_products: int, components: int = 1) -> int:
 
 def standardise(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """Each row's scores as z-scores over the eligible products (0 where a row is constant), so
-    recommenders on different scales weigh in by their blend weights only."""
-    candidates = scores[:, eligible]
-    mean = candidates.mean(axis=1, keepdims=True) if candidates.size else 0.0
-    spread = candidates.std(axis=1, keepdims=True) if candidates.size else 1.0
-    spread = np.where(spread > 0, spread, np.inf)
-    return ((scores - mean) / spread).astype(np.float32)
+    recommenders on different scales weigh in by their blend weights only. Works in place: the
+    recommenders hand over a fresh array per chunk."""
+    candidates = scores if eligible.all() else scores[:, eligible]
+    if candidates.size == 0:
+        return scores
+    mean = candidates.mean(axis=1, keepdims=True)
+    spread = candidates.std(axis=1, keepdims=True)
+    scores -= mean
+    scores /= np.where(spread > 0, spread, np.inf)
+    return scores
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +85,9 @@ class BlendScorer:
     """Scores customers with a blend, masks what may not be shown, and ranks.
 
     Customers without any history get `fallback(rows)` (a popularity list) instead, with the
-    fallback's own reason: a personalised recommender has nothing to go on for them.
+    fallback's own reason: a personalised recommender has nothing to go on for them. So do
+    customers whose blended scores are all equal (history the blend cannot use, e.g. only a
+    purchase under recent interest): ties would otherwise fall to catalogue order.
     """
 
     def __init__(
@@ -107,22 +114,31 @@ class BlendScorer:
         """Blended scores (-inf where not allowed) and reason indices for the customer rows."""
         n_products = len(self.eligible)
         total = np.zeros((len(rows), n_products), dtype=np.float32)
-        strongest = np.full((len(rows), n_products), -np.inf, dtype=np.float32)
         reasons = np.zeros((len(rows), n_products), dtype=np.int16)
+        strongest = None
         for position, (name, component) in enumerate(self.components.items()):
-            contribution = self.blend.weights[name] * standardise(
-                component.score(rows), self.eligible
+            contribution = standardise(
+                component.score(rows).astype(np.float32, copy=False), self.eligible
             )
+            contribution *= self.blend.weights[name]
             total += contribution
-            stronger = contribution > strongest
-            reasons[stronger] = position
-            np.maximum(strongest, contribution, out=strongest)
-        cold = ~self.has_history[rows]
+            if strongest is None:
+                strongest = contribution
+            else:
+                stronger = contribution > strongest
+                reasons[stronger] = position
+                np.maximum(strongest, contribution, out=strongest)
+        candidates = total if self.eligible.all() else total[:, self.eligible]
+        flat = (
+            np.ptp(candidates, axis=1) == 0 if candidates.size else np.ones(len(rows), dtype=bool)
+        )
+        cold = ~self.has_history[rows] | flat
         if cold.any():
             fallback_scores, fallback_reasons = self.fallback(rows[cold])
             total[cold] = fallback_scores
             reasons[cold] = (self.fallback_offset + fallback_reasons)[:, None]
-        total[:, ~self.eligible] = -np.inf
+        if not self.eligible.all():
+            total[:, ~self.eligible] = -np.inf
         blocked = self.excluded[rows]
         total[blocked.nonzero()] = -np.inf
         return total, reasons

@@ -24,9 +24,9 @@ def model(dbt, session):
         .project("product_id, embedding, model_version")
         .df()
     )
-    segments = dbt.ref("ml_customer_segments").project("customer_id, segment_name").df()
+    groups = dbt.ref("stg_shop__customers").project("customer_id, country").df()
     as_of = dbt.ref("int_reference_dates").project("as_of_at").fetchall()[0][0]
     inputs = RecommendationInputs(
-        customers, interactions, availability, product_embeddings, segments, as_of
+        customers, interactions, availability, product_embeddings, groups, as_of
     )
     return recommendations_table(inputs, MLSettings.from_meta(dbt.config.get("meta")))

@@ -149,7 +149,7 @@ def test_customer_without_history_gets_the_fallback_list() -> None:
 def test_ranking_metrics_on_a_worked_example() -> None:
     products = np.array([[3, 1, 2], [0, 4, -1]])
     truth = sparse.csr_matrix(np.array([[0, 1, 0, 0, 1], [0, 0, 0, 1, 0]], dtype=np.float32))
-    metrics = ranking_metrics(products, truth, n_eligible=5)
+    metrics = ranking_metrics(products, truth, n_eligible=5, k=3)
     assert metrics["recall_at_3"] == pytest.approx((1 / 2 + 0) / 2)
     # First customer: hit at position 2 (discount 1/log2(3)), ideal two hits at positions 1, 2.
     ideal = 1 + 1 / np.log2(3)
@@ -205,14 +205,17 @@ def test_recommendations_table_covers_every_customer_and_reuses_its_evaluation(t
         shop["interactions"],
         shop["availability"],
         shop["embeddings"],
-        pd.DataFrame({"customer_id": ["c_new"], "segment_name": ["newcomers"]}),
+        pd.DataFrame({"customer_id": ["c_new", "c001"], "country": ["FR", "FR"]}),
         AS_OF,
     )
     settings = MLSettings(artifacts_dir=str(tmp_path), recommendation_count=5)
     table = recommendations_table(inputs, settings).to_pandas()
     assert set(table["customer_id"]) == set(customers)
     assert table.groupby("customer_id").size().max() == 5
-    assert table.loc[table["customer_id"] == "c_new", "status"].unique().tolist() == ["cold_start"]
+    new = table[table["customer_id"] == "c_new"]
+    assert new["status"].unique().tolist() == ["cold_start"]
+    # c_new's only compatriot, c001, bought recently: c_new gets the country's list.
+    assert new["reason"].unique().tolist() == ["popular with customers in their country"]
     assert table["recommendation_id"].is_unique
     runs = list((tmp_path / "recommendations").iterdir())
     assert len(runs) == 1
@@ -221,3 +224,20 @@ def test_recommendations_table_covers_every_customer_and_reuses_its_evaluation(t
     pd.testing.assert_frame_equal(
         table.drop(columns="recommended_at"), again.drop(columns="recommended_at")
     )
+    # The same data in another row order is the same run, not a new version.
+    shuffled = RecommendationInputs(
+        inputs.customers,
+        inputs.interactions.sample(frac=1.0, random_state=3),
+        inputs.availability.sample(frac=1.0, random_state=4),
+        inputs.product_embeddings,
+        inputs.groups,
+        AS_OF,
+    )
+    recommendations_table(shuffled, settings)
+    assert list((tmp_path / "recommendations").iterdir()) == runs
+
+
+def test_metrics_of_a_catalogue_smaller_than_k_are_still_at_10() -> None:
+    truth = sparse.csr_matrix(np.array([[0, 1, 0]], dtype=np.float32))
+    metrics = ranking_metrics(np.array([[1, 0, 2]]), truth, n_eligible=3)
+    assert metrics["recall_at_10"] == 1.0 and metrics["hit_rate_at_10"] == 1.0

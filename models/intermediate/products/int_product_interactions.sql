@@ -1,8 +1,9 @@
 {#- One row per thing a known customer did with a product up to the as-of time: a product view or
-    cart add (from the identity-stitched sessions, so anonymous browsing counts once the visitor
-    logs in) and an ordered line (any order status: a cancelled order still says what the
-    customer wanted). The recommenders learn from these rows and the offline evaluation splits
-    them by interacted_at, so nothing here may carry information from after the row's own time. -#}
+    cart add (sessions stitched with the logins known at the as-of time, int_sessions_as_of, so
+    anonymous browsing counts once the visitor has logged in) and an ordered line of an order
+    that was not cancelled. The recommenders learn from these rows and the offline evaluation
+    splits them by interacted_at. One look-ahead remains for the evaluation's cutoffs: a session
+    before a cutoff is credited to a customer whose login on that device came after it. -#}
 with
 
 events as (
@@ -13,7 +14,7 @@ events as (
 
 sessions as (
 
-    select * from {{ ref('int_sessions_stitched') }}
+    select * from {{ ref('int_sessions_as_of') }}
 
 ),
 
@@ -66,6 +67,7 @@ purchases as (
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
+    where orders.order_status != 'cancelled'
 
 ),
 

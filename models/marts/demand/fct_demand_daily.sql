@@ -1,13 +1,21 @@
 {#- Demand per day and series, zero-filled: one series per product category and one per top
     product (the demand_top_products products with the most units). A series runs from its first
     sale to the as-of date, so a day without sales is a 0 row, not a gap, and a product launched
-    late has no made-up zeros before its launch. Revenue orders only; units are what
-    ml_demand_forecast forecasts. -#}
+    late has no made-up zeros before its launch. Demand is what was ordered: every order not
+    cancelled, a later return included (it does not erase the demand of its day, and a return
+    known only today must not change yesterday's series). Units are what ml_demand_forecast
+    forecasts; net_revenue is fct_order_items' (0 on returned orders). -#}
 with
 
 order_items as (
 
     select * from {{ ref('fct_order_items') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
 
 ),
 
@@ -17,7 +25,7 @@ reference_dates as (
 
 ),
 
-revenue_lines as (
+ordered_lines as (
 
     select
         order_items.order_id,
@@ -27,15 +35,17 @@ revenue_lines as (
         order_items.net_revenue,
         cast(order_items.ordered_at as date) as demand_date
     from order_items
+    inner join orders
+        on order_items.order_id = orders.order_id
     cross join reference_dates
-    where order_items.is_revenue and order_items.ordered_at <= reference_dates.as_of_at
+    where orders.order_status != 'cancelled' and order_items.ordered_at <= reference_dates.as_of_at
 
 ),
 
 top_products as (
 
     select product_id
-    from revenue_lines
+    from ordered_lines
     group by product_id
     order by sum(quantity) desc, product_id
     limit {{ var('demand_top_products') }}
@@ -53,20 +63,20 @@ series_lines as (
         quantity,
         net_revenue,
         demand_date
-    from revenue_lines
+    from ordered_lines
     union all
     select
-        'product:' || revenue_lines.product_id as series_id,
+        'product:' || ordered_lines.product_id as series_id,
         'product' as series_level,
-        revenue_lines.category,
-        revenue_lines.product_id,
-        revenue_lines.order_id,
-        revenue_lines.quantity,
-        revenue_lines.net_revenue,
-        revenue_lines.demand_date
-    from revenue_lines
+        ordered_lines.category,
+        ordered_lines.product_id,
+        ordered_lines.order_id,
+        ordered_lines.quantity,
+        ordered_lines.net_revenue,
+        ordered_lines.demand_date
+    from ordered_lines
     inner join top_products
-        on revenue_lines.product_id = top_products.product_id
+        on ordered_lines.product_id = top_products.product_id
 
 ),
 
