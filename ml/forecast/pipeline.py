@@ -140,6 +140,12 @@ def demand_forecast_table(
         "origin_spacing_weeks": horizon,
         "min_training_weeks": MIN_TRAINING_WEEKS,
         "interval": 1 - INTERVAL_ALPHA,
+        # What the backtest does, beyond the figures above; a change here re-runs it.
+        "method": {
+            "theta_deseasonalize": False,
+            "harmonic_regression": "ols, trend, fourier, calendar",
+            "coverage": "pooled",
+        },
     }
     frames = [
         pd.DataFrame({"series_id": item.series_id, "week": item.units.index, "units": item.units})

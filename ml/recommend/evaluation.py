@@ -4,7 +4,8 @@ count how many of each customer's purchases in the following days were in their 
 Two windows: validation (the holdout span before the test cutoff) picks the blend, test (the last
 holdout span before the as-of time) reports it beside every single recommender and the popularity
 baseline. Nothing after a cutoff is used to train, to decide what is eligible, or to pick the blend
-reported on test.
+reported on test. One exception, from identity stitching: browsing before a cutoff by a visitor
+who logs in only after it is credited to that customer at the cutoff (int_product_interactions).
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ class Holdout:
                 self.has_history,
                 cold_start,
                 cold_start.REASONS,
+                cold_start.shop,
+                PopularityRecommender.reason,
             )
             ranked = scorer.rank(self.rows, EVALUATION_K)
             results[blend.name] = ranking_metrics(

@@ -77,11 +77,14 @@ def product_matrix(products: pd.Index, embeddings: pd.DataFrame) -> np.ndarray:
 
 
 def _training_hash(
-    interactions: Interactions, catalogue: Catalogue, embeddings: pd.DataFrame
+    interactions: Interactions,
+    catalogue: Catalogue,
+    embeddings: pd.DataFrame,
+    group_of: np.ndarray,
 ) -> str:
     frame = interactions.frame[
         ["customer_id", "product_id", "interaction_type", "quantity", "interacted_at"]
-    ].sort_values(["customer_id", "product_id", "interacted_at", "interaction_type"])
+    ].sort_values(["customer_id", "product_id", "interacted_at", "interaction_type", "quantity"])
     frame = frame.reset_index(drop=True)
     products = pd.DataFrame(
         {
@@ -92,8 +95,11 @@ def _training_hash(
         }
     )
     versions = pd.DataFrame({"version": sorted(embeddings["model_version"].dropna().unique())})
+    groups = pd.DataFrame({"customer_id": interactions.customers, "group": group_of})
     return frame_hash(
-        pd.concat([frame, products, versions], axis=1, keys=["i", "p", "v"]).reset_index(drop=True)
+        pd.concat(
+            [frame, products, versions, groups.astype(str)], axis=1, keys=["i", "p", "v", "g"]
+        ).reset_index(drop=True)
     )
 
 
@@ -120,8 +126,10 @@ def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) ->
         "holdout_days": settings.recommendation_holdout_days,
         "product_active_days": settings.product_active_days,
         "as_of": as_of.isoformat(),
+        # What the evaluation does, beyond the figures above; a change here re-evaluates.
+        "method": {"cold_start": "country, then shop", "tiebreak": "shop popularity"},
     }
-    data_hash = _training_hash(interactions, catalogue, inputs.product_embeddings)
+    data_hash = _training_hash(interactions, catalogue, inputs.product_embeddings, group_of)
     version = model_version(TASK, data_hash, params)
     store = ArtifactStore(settings.artifacts_dir)
     metadata = store.find(TASK, version)
@@ -178,6 +186,8 @@ def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) ->
         has_history,
         cold_start,
         cold_start.REASONS,
+        cold_start.shop,
+        PopularityRecommender.reason,
     )
     ranked = scorer.rank(np.arange(len(customers)), settings.recommendation_count)
     return _table(

@@ -92,9 +92,10 @@ class PopularityRecommender:
 
 
 class SegmentPopularity:
-    """Cold-start lists: the products most bought recently by customers of the same group, a
-    group known from sign-up (the customer's country), else the shop's popularity. Called with
-    customer rows, it returns their scores and the index of the reason in REASONS."""
+    """Cold-start lists: the products most bought recently by customers of the same group (the
+    customer's country), then the shop's most popular; the shop's alone without a group. Called
+    with customer rows, it returns their scores and, per product, the index of the reason in
+    REASONS."""
 
     REASONS = ["popular with customers in their country", PopularityRecommender.reason]
 
@@ -112,15 +113,16 @@ class SegmentPopularity:
                 self.by_group[group] = popularity
 
     def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.empty((len(rows), len(self.shop)), dtype=np.float32)
-        reasons = np.ones(len(rows), dtype=np.int16)
+        """Scores and per-product reason indices: the group's recent buyers first, the rest of
+        the shop after them by shop popularity (a small group's list is short)."""
+        backfill = 0.25 * self.shop / (self.shop.max(initial=0) + 1)
+        scores = np.broadcast_to(self.shop, (len(rows), len(self.shop))).copy()
+        reasons = np.ones((len(rows), len(self.shop)), dtype=np.int16)
         for position, row in enumerate(rows):
             popularity = self.by_group.get(self.group_of[row])
-            if popularity is None:
-                scores[position] = self.shop
-            else:
-                scores[position] = popularity
-                reasons[position] = 0
+            if popularity is not None:
+                scores[position] = popularity + backfill
+                reasons[position, popularity >= 1] = 0
         return scores, reasons
 
 

@@ -19,8 +19,11 @@ from ml.recommend.recommenders import Recommender
 
 LOG = logging.getLogger("ml.recommend")
 
-# Rows per chunk are sized so that one recommender's chunk of scores is about this many floats.
+# Rows per chunk are sized so that all the chunk's score arrays together hold about this many
+# values (rank() counts one per recommender plus two).
 CHUNK_CELLS = 16_000_000
+# The tiebreak adds at most this share of a standard deviation to a blended score.
+TIEBREAK_SHARE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,9 @@ class BlendScorer:
     """Scores customers with a blend, masks what may not be shown, and ranks.
 
     Customers without any history get `fallback(rows)` (a popularity list) instead, with the
-    fallback's own reason: a personalised recommender has nothing to go on for them. So do
-    customers whose blended scores are all equal (history the blend cannot use, e.g. only a
-    purchase under recent interest): ties would otherwise fall to catalogue order.
+    fallback's own reasons: a personalised recommender has nothing to go on for them. For
+    everyone else, products the blend leaves tied are ordered by `tiebreak` (shop popularity),
+    and products no recommender scored at all carry `tiebreak_reason`, not a made-up one.
     """
 
     def __init__(
@@ -99,6 +102,8 @@ class BlendScorer:
         has_history: np.ndarray,
         fallback: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         fallback_reasons: list[str],
+        tiebreak: np.ndarray,
+        tiebreak_reason: str,
     ) -> None:
         self.components = {name: components[name] for name in blend.weights}
         self.blend = blend
@@ -109,6 +114,13 @@ class BlendScorer:
         self.reasons = [component.reason for component in self.components.values()]
         self.fallback_offset = len(self.reasons)
         self.reasons += fallback_reasons
+        if tiebreak_reason not in self.reasons:
+            self.reasons.append(tiebreak_reason)
+        self.tiebreak_reason = self.reasons.index(tiebreak_reason)
+        # Under TIEBREAK_SHARE of a standard deviation: orders only what the blend leaves tied.
+        self.tiebreak = (TIEBREAK_SHARE * tiebreak / (np.max(tiebreak, initial=0) + 1)).astype(
+            np.float32
+        )
 
     def score(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Blended scores (-inf where not allowed) and reason indices for the customer rows."""
@@ -116,10 +128,11 @@ class BlendScorer:
         total = np.zeros((len(rows), n_products), dtype=np.float32)
         reasons = np.zeros((len(rows), n_products), dtype=np.int16)
         strongest = None
+        signal = np.zeros((len(rows), n_products), dtype=bool)
         for position, (name, component) in enumerate(self.components.items()):
-            contribution = standardise(
-                component.score(rows).astype(np.float32, copy=False), self.eligible
-            )
+            raw = component.score(rows).astype(np.float32, copy=False)
+            signal |= raw != 0
+            contribution = standardise(raw, self.eligible)
             contribution *= self.blend.weights[name]
             total += contribution
             if strongest is None:
@@ -128,15 +141,15 @@ class BlendScorer:
                 stronger = contribution > strongest
                 reasons[stronger] = position
                 np.maximum(strongest, contribution, out=strongest)
-        candidates = total if self.eligible.all() else total[:, self.eligible]
-        flat = (
-            np.ptp(candidates, axis=1) == 0 if candidates.size else np.ones(len(rows), dtype=bool)
-        )
-        cold = ~self.has_history[rows] | flat
+        # Products no recommender has anything on (a customer whose only signal is a product they
+        # may not be shown again, say) are ordered by shop popularity and say so.
+        total += self.tiebreak
+        reasons[~signal] = self.tiebreak_reason
+        cold = ~self.has_history[rows]
         if cold.any():
             fallback_scores, fallback_reasons = self.fallback(rows[cold])
             total[cold] = fallback_scores
-            reasons[cold] = (self.fallback_offset + fallback_reasons)[:, None]
+            reasons[cold] = self.fallback_offset + fallback_reasons
         if not self.eligible.all():
             total[:, ~self.eligible] = -np.inf
         blocked = self.excluded[rows]

@@ -53,6 +53,13 @@ def test_weekly_series_drops_the_week_the_as_of_date_cuts_short() -> None:
     assert series.units.iloc[0] == daily["units"].iloc[:7].sum()
 
 
+def test_weekly_series_drops_a_first_week_the_series_starts_in_the_middle_of() -> None:
+    daily = _daily(weeks=10).iloc[3:]  # from Thursday
+    series = weekly_series(daily, pd.Timestamp("2023-08-16"))[0]
+    assert series.units.index[0] == pd.Timestamp("2023-06-12")
+    assert series.units.iloc[0] == daily["units"].iloc[4:11].sum()
+
+
 def test_calendar_regressors_are_the_share_of_each_week_inside_an_event() -> None:
     weeks = pd.date_range("2023-11-13", periods=4, freq="W-MON")
     shares = calendar_regressors(CALENDAR, weeks)["event_peak"].tolist()
@@ -86,8 +93,12 @@ def test_backtest_prefers_the_calendar_model_on_holiday_peaks_and_reports_held_o
         pd.date_range(series.units.index[-1], periods=9, freq="W-MON")[1:]
     )
     result = backtest(series.units, 8, calendar_regressors(CALENDAR, weeks))
+    # Six origins a horizon apart, the last one horizon weeks before the end: no week is
+    # forecast from two origins, so the reporting half never saw the choosing half's weeks.
     assert result.origins == origins(len(series.units), 8)
     assert len(result.origins) == 6 and result.split == 3
+    assert np.diff(result.origins).tolist() == [8] * 5
+    assert result.origins[-1] == len(series.units) - 8
     chosen = result.choose()
     assert chosen != SeasonalNaive.name
     assert result.report(chosen)["mase"] < result.report(SeasonalNaive.name)["mase"]

@@ -90,8 +90,10 @@ def _scorer(catalogue, interactions, state, blend):
         catalogue.active(interactions, state.at, 180),
         catalogue.excluded(interactions.purchases()),
         interactions.weights().getnnz(axis=1) > 0,
-        lambda rows: (popularity.score(rows), np.zeros(len(rows), dtype=np.int16)),
+        lambda rows: (popularity.score(rows), np.zeros((len(rows), 24), dtype=np.int16)),
         [popularity.reason],
+        popularity.popularity,
+        popularity.reason,
     )
 
 
@@ -143,6 +145,53 @@ def test_customer_without_history_gets_the_fallback_list() -> None:
     ranked = scorer.rank(np.array([new]), 5)
     popular = np.argsort(-state.interactions.popularity(AS_OF), kind="stable")[:5]
     assert ranked.products[0].tolist() == popular.tolist()
+    assert {scorer.reasons[index] for index in ranked.reasons[0]} == {"popular in the shop"}
+
+
+def test_products_the_blend_has_nothing_on_are_ordered_by_popularity_and_say_so() -> None:
+    shop = _shop()
+    catalogue, interactions, state = _state(shop)
+    # Under recent interest alone, a customer whose views are all of products they then bought
+    # has nothing left the blend can score.
+    row = interactions.customers.get_loc("c000")
+    frame = interactions.frame
+    viewed = set(
+        frame.loc[(frame["row"] == row) & (frame["interaction_type"] != "purchase"), "column"]
+    )
+    bought = set(
+        frame.loc[(frame["row"] == row) & (frame["interaction_type"] == "purchase"), "column"]
+    )
+    shop["interactions"] = shop["interactions"][
+        (shop["interactions"]["customer_id"] != "c000")
+        | (shop["interactions"]["product_id"].isin(catalogue.products[sorted(bought)]))
+    ]
+    assert viewed  # the customer did browse, before the edit
+    catalogue, interactions, state = _state(shop)
+    from ml.recommend.recommenders import RecentInterestRecommender
+
+    recent = RecentInterestRecommender()
+    recent.fit(state)
+    popularity = PopularityRecommender()
+    popularity.fit(state)
+    scorer = BlendScorer(
+        {"recent_interest": recent},
+        Blend({"recent_interest": 1.0}),
+        catalogue.active(interactions, AS_OF, 180),
+        catalogue.excluded(interactions.purchases()),
+        interactions.weights().getnnz(axis=1) > 0,
+        lambda rows: (popularity.score(rows), np.zeros((len(rows), 24), dtype=np.int16)),
+        [popularity.reason],
+        popularity.popularity,
+        popularity.reason,
+    )
+    ranked = scorer.rank(np.array([row]), 5)
+    excluded = set(np.flatnonzero(catalogue.excluded(interactions.purchases())[row].toarray()))
+    expected = [
+        column
+        for column in np.argsort(-popularity.popularity, kind="stable")
+        if column not in excluded
+    ][:5]
+    assert ranked.products[0].tolist() == expected
     assert {scorer.reasons[index] for index in ranked.reasons[0]} == {"popular in the shop"}
 
 
@@ -214,8 +263,19 @@ def test_recommendations_table_covers_every_customer_and_reuses_its_evaluation(t
     assert table.groupby("customer_id").size().max() == 5
     new = table[table["customer_id"] == "c_new"]
     assert new["status"].unique().tolist() == ["cold_start"]
-    # c_new's only compatriot, c001, bought recently: c_new gets the country's list.
-    assert new["reason"].unique().tolist() == ["popular with customers in their country"]
+    # c_new's only compatriot, c001, bought a few products recently: those come first, with the
+    # country reason, and the shop's most popular fill the rest of the list, with theirs.
+    recent = shop["interactions"]
+    recent = recent[
+        (recent["customer_id"] == "c001")
+        & (recent["interaction_type"] == "purchase")
+        & (recent["interacted_at"] > AS_OF - pd.Timedelta(days=90))
+    ]
+    country = new[new["reason"] == "popular with customers in their country"]
+    assert len(recent) > 0 and len(country) > 0
+    assert set(country["product_id"]) == set(recent["product_id"]) or len(country) == 5
+    assert country["recommendation_rank"].tolist() == list(range(1, len(country) + 1))
+    assert set(new["reason"]) <= {"popular with customers in their country", "popular in the shop"}
     assert table["recommendation_id"].is_unique
     runs = list((tmp_path / "recommendations").iterdir())
     assert len(runs) == 1

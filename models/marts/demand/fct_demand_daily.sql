@@ -3,8 +3,10 @@
     sale to the as-of date, so a day without sales is a 0 row, not a gap, and a product launched
     late has no made-up zeros before its launch. Demand is what was ordered: every order not
     cancelled, a later return included (it does not erase the demand of its day, and a return
-    known only today must not change yesterday's series). Units are what ml_demand_forecast
-    forecasts; net_revenue is fct_order_items' (0 on returned orders). -#}
+    known only today must not change yesterday's series). Cancellations keep today's status, for
+    want of a timestamp (as in int_orders_as_of). Units are what ml_demand_forecast forecasts;
+    net_revenue counts the lines of orders that were revenue at the as-of time
+    (is_revenue_at). -#}
 with
 
 order_items as (
@@ -15,7 +17,7 @@ order_items as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_orders_enriched') }}
 
 ),
 
@@ -32,7 +34,11 @@ ordered_lines as (
         order_items.product_id,
         order_items.product_category as category,
         order_items.quantity,
-        order_items.net_revenue,
+        case
+            when {{ is_revenue_at('orders', 'reference_dates.as_of_at') }}
+                then order_items.gross_item_amount - order_items.discount_amount
+            else 0
+        end as net_revenue,
         cast(order_items.ordered_at as date) as demand_date
     from order_items
     inner join orders
