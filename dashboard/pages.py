@@ -290,7 +290,8 @@ def customer() -> None:
     ]
     st.markdown("**Churn drivers:** " + (", ".join(drivers) if drivers else "none (not scored)"))
     product_ids = row["recommended_product_ids"]
-    if product_ids is None or len(product_ids) == 0:
+    # A null list arrives as None or pd.NA depending on the column's dtype; a list is a list.
+    if not hasattr(product_ids, "__len__") or len(product_ids) == 0:
         st.caption("No product recommendations for this customer in fct_next_best_actions.")
     else:
         st.dataframe(load("recommended_products", list(product_ids)), hide_index=True)

@@ -7,6 +7,7 @@ of customers against every product. Scores of different recommenders are on diff
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +20,8 @@ from threadpoolctl import threadpool_limits
 from ml.customer_vectors import SOURCE_WEIGHTS, unit_rows
 from ml.device import DeviceConfig
 from ml.recommend.data import INTERACTION_WEIGHTS, Interactions
+
+LOG = logging.getLogger("ml.recommend")
 
 # Item-item: each product keeps its most similar products only, which bounds the similarity
 # matrix at products x ITEM_NEIGHBOURS whatever the catalogue size.
@@ -189,14 +192,28 @@ class AlsRecommender:
 
     def fit(self, state: TrainingState) -> None:
         from implicit.als import AlternatingLeastSquares
+        from implicit.recommender_base import ModelFitError
 
-        # implicit parallelises over users itself; a BLAS thread pool underneath slows it down
-        # (and makes the constructor warn).
-        with threadpool_limits(1, "blas"):
-            model = AlternatingLeastSquares(**ALS_PARAMS, random_state=0, use_gpu=False)
-            model.fit(state.confidence(), show_progress=False)
-        self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
-        self.scorer = DenseScorer(np.asarray(model.item_factors), state.device)
+        confidence = state.confidence()
+        # No more factors than the smaller side of the matrix can carry.
+        factors = max(1, min(ALS_PARAMS["factors"], *confidence.shape))
+        try:
+            # implicit parallelises over users itself; a BLAS thread pool underneath slows it
+            # down (and makes the constructor warn).
+            with threadpool_limits(1, "blas"):
+                model = AlternatingLeastSquares(
+                    **{**ALS_PARAMS, "factors": factors}, random_state=0, use_gpu=False
+                )
+                model.fit(confidence, show_progress=False)
+            users, items = model.user_factors, model.item_factors
+        except ModelFitError as error:
+            # A catalogue or history too small to factorise (a shop with one product, say):
+            # ALS then scores nothing and the blend's other recommenders and tiebreak decide.
+            LOG.warning("recommendations: ALS could not be fitted (%s); it scores 0", error)
+            users = np.zeros((confidence.shape[0], 1))
+            items = np.zeros((confidence.shape[1], 1))
+        self.user_factors = np.asarray(users, dtype=np.float32)
+        self.scorer = DenseScorer(np.asarray(items), state.device)
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         return self.scorer(self.user_factors[rows])
