@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 
 from ml.device import resolve_device
-from ml.recommend.recommenders import DenseScorer
+from ml.recommend.recommenders import DenseScorer, SegmentPopularity
 from ml.recommend.scoring import Blend, BlendScorer, chunk_rows
 from ml.settings import log_progress
 
@@ -76,11 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         np.ones(args.products, dtype=bool),
         bought,
         np.ones(args.customers, dtype=bool),
-        lambda rows: (
-            np.zeros((len(rows), args.products), np.float32),
-            np.zeros(len(rows), np.int16),
+        SegmentPopularity(
+            np.full(args.customers, None, dtype=object), np.zeros(args.products, np.float32)
         ),
-        ["popular in the shop"],
     )
     chunk = chunk_rows(args.products, 3)
     started = time.perf_counter()

@@ -133,9 +133,6 @@ class Holdout:
                 self.excluded,
                 self.has_history,
                 cold_start,
-                cold_start.REASONS,
-                cold_start.shop,
-                PopularityRecommender.reason,
             )
             ranked = scorer.rank(self.rows, EVALUATION_K)
             results[blend.name] = ranking_metrics(

@@ -185,9 +185,6 @@ def recommendations_table(inputs: RecommendationInputs, settings: MLSettings) ->
         catalogue.excluded(interactions.purchases()),
         has_history,
         cold_start,
-        cold_start.REASONS,
-        cold_start.shop,
-        PopularityRecommender.reason,
     )
     ranked = scorer.rank(np.arange(len(customers)), settings.recommendation_count)
     return _table(

@@ -102,8 +102,11 @@ class SegmentPopularity:
 
     REASONS = ["popular with customers in their country", PopularityRecommender.reason]
 
-    def __init__(self, group_of: np.ndarray) -> None:
+    def __init__(self, group_of: np.ndarray, shop: np.ndarray | None = None) -> None:
         self.group_of = group_of  # one group label per customer row; None where unknown
+        # Set by fit(); given directly, a list of the shop's popularity for everyone.
+        self.shop = shop
+        self.by_group: dict[object, np.ndarray] = {}
 
     def fit(self, state: TrainingState) -> None:
         self.shop = state.interactions.popularity(state.at)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
@@ -84,13 +85,23 @@ class Ranked:
     reasons: np.ndarray
 
 
+class ColdStart(Protocol):
+    """Lists for customers without history: `__call__(rows)` gives scores and, per product, an
+    index into REASONS, whose last entry is the shop-popularity reason that `shop` scores."""
+
+    REASONS: list[str]
+    shop: np.ndarray
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 class BlendScorer:
     """Scores customers with a blend, masks what may not be shown, and ranks.
 
-    Customers without any history get `fallback(rows)` (a popularity list) instead, with the
-    fallback's own reasons: a personalised recommender has nothing to go on for them. For
-    everyone else, products the blend leaves tied are ordered by `tiebreak` (shop popularity),
-    and products no recommender scored at all carry `tiebreak_reason`, not a made-up one.
+    Customers without any history get the `cold_start` lists instead, with their own reasons: a
+    personalised recommender has nothing to go on for them. For everyone else, products the
+    blend leaves tied are ordered by shop popularity (`cold_start.shop`), and products no
+    recommender scored at all say "popular in the shop", not a made-up reason.
     """
 
     def __init__(
@@ -100,27 +111,21 @@ class BlendScorer:
         eligible: np.ndarray,
         excluded: sparse.csr_matrix,
         has_history: np.ndarray,
-        fallback: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-        fallback_reasons: list[str],
-        tiebreak: np.ndarray,
-        tiebreak_reason: str,
+        cold_start: ColdStart,
     ) -> None:
         self.components = {name: components[name] for name in blend.weights}
         self.blend = blend
         self.eligible = eligible
         self.excluded = excluded
         self.has_history = has_history
-        self.fallback = fallback
+        self.cold_start = cold_start
         self.reasons = [component.reason for component in self.components.values()]
         self.fallback_offset = len(self.reasons)
-        self.reasons += fallback_reasons
-        if tiebreak_reason not in self.reasons:
-            self.reasons.append(tiebreak_reason)
-        self.tiebreak_reason = self.reasons.index(tiebreak_reason)
+        self.reasons += cold_start.REASONS
+        self.tiebreak_reason = len(self.reasons) - 1
         # Under TIEBREAK_SHARE of a standard deviation: orders only what the blend leaves tied.
-        self.tiebreak = (TIEBREAK_SHARE * tiebreak / (np.max(tiebreak, initial=0) + 1)).astype(
-            np.float32
-        )
+        shop = cold_start.shop
+        self.tiebreak = (TIEBREAK_SHARE * shop / (np.max(shop, initial=0) + 1)).astype(np.float32)
 
     def score(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Blended scores (-inf where not allowed) and reason indices for the customer rows."""
@@ -147,7 +152,7 @@ class BlendScorer:
         reasons[~signal] = self.tiebreak_reason
         cold = ~self.has_history[rows]
         if cold.any():
-            fallback_scores, fallback_reasons = self.fallback(rows[cold])
+            fallback_scores, fallback_reasons = self.cold_start(rows[cold])
             total[cold] = fallback_scores
             reasons[cold] = self.fallback_offset + fallback_reasons
         if not self.eligible.all():

@@ -18,6 +18,8 @@ from ml.recommend.recommenders import (
     ContentRecommender,
     ItemItemRecommender,
     PopularityRecommender,
+    RecentInterestRecommender,
+    SegmentPopularity,
     TrainingState,
 )
 from ml.recommend.scoring import Blend, BlendScorer, top_k
@@ -90,10 +92,9 @@ def _scorer(catalogue, interactions, state, blend):
         catalogue.active(interactions, state.at, 180),
         catalogue.excluded(interactions.purchases()),
         interactions.weights().getnnz(axis=1) > 0,
-        lambda rows: (popularity.score(rows), np.zeros((len(rows), 24), dtype=np.int16)),
-        [popularity.reason],
-        popularity.popularity,
-        popularity.reason,
+        SegmentPopularity(
+            np.full(len(interactions.customers), None, dtype=object), popularity.popularity
+        ),
     )
 
 
@@ -167,8 +168,6 @@ def test_products_the_blend_has_nothing_on_are_ordered_by_popularity_and_say_so(
     ]
     assert viewed  # the customer did browse, before the edit
     catalogue, interactions, state = _state(shop)
-    from ml.recommend.recommenders import RecentInterestRecommender
-
     recent = RecentInterestRecommender()
     recent.fit(state)
     popularity = PopularityRecommender()
@@ -179,10 +178,9 @@ def test_products_the_blend_has_nothing_on_are_ordered_by_popularity_and_say_so(
         catalogue.active(interactions, AS_OF, 180),
         catalogue.excluded(interactions.purchases()),
         interactions.weights().getnnz(axis=1) > 0,
-        lambda rows: (popularity.score(rows), np.zeros((len(rows), 24), dtype=np.int16)),
-        [popularity.reason],
-        popularity.popularity,
-        popularity.reason,
+        SegmentPopularity(
+            np.full(len(interactions.customers), None, dtype=object), popularity.popularity
+        ),
     )
     ranked = scorer.rank(np.array([row]), 5)
     excluded = set(np.flatnonzero(catalogue.excluded(interactions.purchases())[row].toarray()))

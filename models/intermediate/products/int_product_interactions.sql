@@ -26,7 +26,7 @@ order_items as (
 
 orders as (
 
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_as_of') }}
 
 ),
 
@@ -67,7 +67,7 @@ purchases as (
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
-    where orders.order_status != 'cancelled'
+    where not orders.is_cancelled
 
 ),
 

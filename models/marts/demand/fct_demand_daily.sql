@@ -4,9 +4,9 @@
     late has no made-up zeros before its launch. Demand is what was ordered: every order not
     cancelled, a later return included (it does not erase the demand of its day, and a return
     known only today must not change yesterday's series). Cancellations keep today's status, for
-    want of a timestamp (as in int_orders_as_of). Units are what ml_demand_forecast forecasts;
-    net_revenue counts the lines of orders that were revenue at the as-of time
-    (is_revenue_at). -#}
+    want of a timestamp. Orders come from int_orders_as_of (placed by the as-of time, revenue as
+    of then). Units are what ml_demand_forecast forecasts; net_revenue counts the lines of orders
+    that were revenue at the as-of time. -#}
 with
 
 order_items as (
@@ -17,7 +17,7 @@ order_items as (
 
 orders as (
 
-    select * from {{ ref('int_orders_enriched') }}
+    select * from {{ ref('int_orders_as_of') }}
 
 ),
 
@@ -35,16 +35,14 @@ ordered_lines as (
         order_items.product_category as category,
         order_items.quantity,
         case
-            when {{ is_revenue_at('orders', 'reference_dates.as_of_at') }}
-                then order_items.gross_item_amount - order_items.discount_amount
+            when orders.is_revenue then order_items.gross_item_amount - order_items.discount_amount
             else 0
         end as net_revenue,
         cast(order_items.ordered_at as date) as demand_date
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
-    cross join reference_dates
-    where orders.order_status != 'cancelled' and order_items.ordered_at <= reference_dates.as_of_at
+    where not orders.is_cancelled
 
 ),
 
